@@ -1,0 +1,22 @@
+/// Errors raised while parsing or validating image model values. Each case says what was wrong and,
+/// where there is one, how to fix it.
+public enum OCIModelError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidDigest(String, reason: String)
+    case invalidReference(String, reason: String)
+    case invalidPlatform(String, reason: String)
+    case unknownRelease(String)
+    case invalidJSON(String)
+    case invalidDocument(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidDigest(s, reason): return "invalid digest '\(s)': \(reason)"
+        case let .invalidReference(s, reason): return "invalid image reference '\(s)': \(reason)"
+        case let .invalidPlatform(s, reason): return "invalid platform '\(s)': \(reason)"
+        case let .unknownRelease(s):
+            return "unknown Windows release '\(s)'; use a name (ltsc2019, ltsc2022, ltsc2025, 1809, 1903, 1909, 2004, 20H2, 23H2), a build number (20348) or a full version (10.0.20348.2700); 'winimg versions' lists them"
+        case let .invalidJSON(s): return "invalid JSON: \(s)"
+        case let .invalidDocument(s): return s
+        }
+    }
+}

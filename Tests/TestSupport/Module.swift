@@ -1,0 +1,1 @@
+// Test support: real registry harness, skopeo wrapper, schema validation.
