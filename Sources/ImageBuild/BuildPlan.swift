@@ -1,0 +1,102 @@
+import Foundation
+import LayerBuilder
+import OCIModel
+
+/// A validated build: for every target platform, its base, its layer entries and config changes.
+///
+/// Planning touches only the local file system (it checks every host file exists) so bad input is
+/// reported before anything is pulled, built or pushed.
+public struct BuildPlan: Sendable {
+    public var platforms: [PlatformPlan]
+    public var destinations: [ImageLocation]
+    public var labels: [String: String]
+    public var user: String?
+    public var workdir: String?
+    /// Timestamp for tar entries, `created` fields and history: `SOURCE_DATE_EPOCH` or 0.
+    public var epoch: Int64
+    public var insecureRegistries: [String]
+
+    public init(spec: BuildSpec, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard !spec.platforms.isEmpty else { throw BuildError.noPlatforms }
+        guard !spec.tags.isEmpty else { throw BuildError.noDestination }
+        epoch = try LayerOptions.sourceDateEpoch(from: environment)
+
+        var seenDest = Set<String>()
+        destinations = try spec.tags.map { text in
+            let loc = try ImageLocation(parsing: text, relativeTo: spec.baseDirectory)
+            if case .scratch = loc { throw BuildError.invalidLocation(text, reason: "scratch cannot be a destination") }
+            if case let .registry(ref) = loc, ref.digest != nil {
+                throw BuildError.invalidLocation(text, reason: "a destination needs a tag, not a digest (the digest is computed from the content)")
+            }
+            guard seenDest.insert(loc.description).inserted else { throw BuildError.duplicateDestination(text) }
+            return loc
+        }
+
+        let selectors = try spec.bases.map { key, value in
+            (try PlatformSelector(parsing: key), value)
+        }
+        for e in spec.env + spec.envWindows + spec.envLinux where !(e.firstIndex(of: "=").map { $0 > e.startIndex } ?? false) {
+            throw BuildError.invalidEnv(e)
+        }
+
+        var seen = Set<String>()
+        var plans: [PlatformPlan] = []
+        for text in spec.platforms {
+            let p = try PlatformSpec(parsing: text)
+            guard seen.insert(p.description).inserted else { throw BuildError.duplicatePlatform(p.description) }
+            let ctx = TemplateContext(platform: p)
+
+            let candidates = selectors.filter { $0.0.matches(p) }.sorted { $0.0.specificity > $1.0.specificity }
+            guard let chosen = candidates.first else {
+                let example = p.os == "windows" ? "--base windows:\(p.release?.name ?? "ltsc2022")=REGISTRY/windows/nanoserver:TAG" : "--base linux=scratch"
+                throw BuildError.noBase(platform: p.description, hint: "add \(example) (or a 'bases:' entry)")
+            }
+            if candidates.count > 1, candidates[1].0.specificity == chosen.0.specificity, candidates[1].1 != chosen.1 {
+                throw BuildError.noBase(platform: p.description,
+                                        hint: "bases '\(chosen.0)' and '\(candidates[1].0)' both match; make one more specific")
+            }
+            let base = try ImageLocation(parsing: ctx.expand(chosen.1, field: "--base"), relativeTo: spec.baseDirectory)
+            if case .scratch = base, p.os == "windows" {
+                throw BuildError.baseMismatch(base: "scratch", platform: p.description,
+                                              reason: "Windows images need a Windows base (e.g. mcr.microsoft.com/windows/nanoserver)")
+            }
+
+            let files = try spec.files.filter { f in
+                try f.only.map { try PlatformSelector(parsing: $0).matches(p) } ?? true
+            }
+            let entries = try files.flatMap { try HostFiles.entries(for: $0, context: ctx, baseDirectory: spec.baseDirectory, platform: p) }
+
+            var env = spec.env + (p.os == "windows" ? spec.envWindows : spec.envLinux)
+            env = try env.map { try ctx.expand($0, field: "--env") }
+            plans.append(PlatformPlan(
+                platform: p, base: base, entries: entries,
+                entrypoint: try spec.entrypoint.map { try $0.map { try ctx.expand($0, field: "--entrypoint") } },
+                cmd: try spec.cmd.map { try $0.map { try ctx.expand($0, field: "--cmd") } },
+                env: env))
+        }
+        platforms = plans
+        labels = spec.labels
+        user = spec.user
+        workdir = spec.workdir
+        insecureRegistries = spec.insecureRegistries
+    }
+}
+
+/// The part of a build that differs per platform.
+public struct PlatformPlan: Sendable {
+    public var platform: PlatformSpec
+    public var base: ImageLocation
+    public var entries: [LayerEntry]
+    public var entrypoint: [String]?
+    public var cmd: [String]?
+    public var env: [String]
+
+    /// Identifies the new layer's content: platforms with equal keys share one built layer.
+    public var layerKey: LayerKey { LayerKey(format: platform.os == "windows" ? .windows : .linux, entries: entries) }
+}
+
+/// Equal keys mean byte-identical layers (same format, same entries from the same host files).
+public struct LayerKey: Hashable, Sendable {
+    public var format: LayerFormat
+    public var entries: [LayerEntry]
+}

@@ -1,0 +1,29 @@
+import OCIModel
+
+/// What a build produced, printed by `--format json`.
+public struct BuildResult: Sendable, Codable, Equatable {
+    public struct IndexInfo: Sendable, Codable, Equatable {
+        public var mediaType: String
+        public var digest: String
+        public var size: Int64
+    }
+    public struct PlatformResult: Sendable, Codable, Equatable {
+        /// `os/arch[/variant]`.
+        public var platform: String
+        public var osVersion: String?
+        public var osFeatures: [String]?
+        public var manifest: String
+        public var config: String
+        /// The base actually used, pinned by digest.
+        public var base: String
+        public var layers: Int
+        /// Digest of the layer winimg built for this platform (shared digests mean one shared layer).
+        public var newLayer: String?
+    }
+    public var index: IndexInfo
+    public var destinations: [String]
+    public var platforms: [PlatformResult]
+    /// Distinct layers built (equal layers across platforms are built once).
+    public var layersBuilt: Int
+    public var transfer: PublishStats
+}

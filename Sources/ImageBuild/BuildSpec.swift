@@ -1,0 +1,100 @@
+import OCIModel
+
+/// Everything `winimg build` needs to know, from a spec file, from flags, or both (flags win).
+///
+/// Every field here has a flag of the same name (see docs/spec.md); values stay as the user wrote
+/// them (templates unexpanded, paths unresolved) until `BuildPlan` resolves them per platform.
+public struct BuildSpec: Sendable, Equatable {
+    /// Target platforms, e.g. `windows/amd64:ltsc2022`, `linux/arm64`.
+    public var platforms: [String] = []
+    /// Base image per platform selector (`windows:ltsc2022`, `windows`, `linux/arm64`, `linux`):
+    /// a registry reference, `oci:DIR[:TAG]` or `scratch`.
+    public var bases: [String: String] = [:]
+    /// Files copied from the host into the new layer.
+    public var files: [FileSpec] = []
+    public var entrypoint: [String]?
+    public var cmd: [String]?
+    /// `KEY=VALUE` for every platform, then per OS family.
+    public var env: [String] = []
+    public var envWindows: [String] = []
+    public var envLinux: [String] = []
+    public var labels: [String: String] = [:]
+    public var user: String?
+    public var workdir: String?
+    /// Destinations: registry references or `oci:DIR[:TAG]`.
+    public var tags: [String] = []
+    /// Registries (`host[:port]`) that may be reached over plain HTTP.
+    public var insecureRegistries: [String] = []
+    /// Directory that relative paths (sources, `oci:` locations) are resolved against.
+    public var baseDirectory: String = "."
+
+    public init() {}
+
+    /// Applies `other` on top of `self`: lists given in `other` replace ours (so a flag overrides the
+    /// file's whole list), maps are merged key by key, scalars replace.
+    public func overridden(by other: BuildSpec, otherIsSet set: BuildSpec.SetFields) -> BuildSpec {
+        var r = self
+        if set.contains(.platforms) { r.platforms = other.platforms }
+        for (k, v) in other.bases { r.bases[k] = v }
+        if set.contains(.files) { r.files = other.files }
+        if set.contains(.entrypoint) { r.entrypoint = other.entrypoint }
+        if set.contains(.cmd) { r.cmd = other.cmd }
+        if set.contains(.env) { r.env = other.env }
+        if set.contains(.envWindows) { r.envWindows = other.envWindows }
+        if set.contains(.envLinux) { r.envLinux = other.envLinux }
+        for (k, v) in other.labels { r.labels[k] = v }
+        if set.contains(.user) { r.user = other.user }
+        if set.contains(.workdir) { r.workdir = other.workdir }
+        if set.contains(.tags) { r.tags = other.tags }
+        r.insecureRegistries += other.insecureRegistries.filter { !r.insecureRegistries.contains($0) }
+        return r
+    }
+
+    /// Which fields of a spec were given explicitly (flags), so empty lists can still override.
+    public struct SetFields: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let platforms = SetFields(rawValue: 1 << 0)
+        public static let files = SetFields(rawValue: 1 << 1)
+        public static let entrypoint = SetFields(rawValue: 1 << 2)
+        public static let cmd = SetFields(rawValue: 1 << 3)
+        public static let env = SetFields(rawValue: 1 << 4)
+        public static let envWindows = SetFields(rawValue: 1 << 5)
+        public static let envLinux = SetFields(rawValue: 1 << 6)
+        public static let user = SetFields(rawValue: 1 << 7)
+        public static let workdir = SetFields(rawValue: 1 << 8)
+        public static let tags = SetFields(rawValue: 1 << 9)
+    }
+}
+
+/// One host file (or directory) to put into the new layer.
+public struct FileSpec: Sendable, Equatable {
+    /// Host path; may use `{os}`, `{arch}`, `{variant}`, `{exe}`, `{release}`, `{build}`.
+    public var source: String
+    /// Container path with `/` separators (`/pause.exe`, `/Windows/System32/wincat.exe`); same templates.
+    public var destination: String
+    /// Restricts the entry to platforms matching this selector (`windows`, `linux/arm64`); nil = all.
+    public var only: String?
+    /// Permission bits; nil takes them from the host file.
+    public var mode: UInt32?
+
+    public init(source: String, destination: String, only: String? = nil, mode: UInt32? = nil) {
+        self.source = source
+        self.destination = destination
+        self.only = only
+        self.mode = mode
+    }
+
+    /// Parses the flag form `SRC:DST`. The split is at the first `:` so container paths may contain
+    /// none and host paths on Linux rarely do; a missing side is an error.
+    public init(flag: String, only: String? = nil) throws {
+        guard let colon = flag.firstIndex(of: ":") else {
+            throw BuildError.invalidFlag("--add", flag, hint: "write SRC:DST, e.g. 'bin/{os}/{arch}/pause{exe}:/pause{exe}'")
+        }
+        let src = String(flag[..<colon]), dst = String(flag[flag.index(after: colon)...])
+        guard !src.isEmpty, !dst.isEmpty else {
+            throw BuildError.invalidFlag("--add", flag, hint: "both the host path and the container path are needed: SRC:DST")
+        }
+        self.init(source: src, destination: dst, only: only)
+    }
+}

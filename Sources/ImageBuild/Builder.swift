@@ -1,0 +1,121 @@
+import Foundation
+import LayerBuilder
+import OCIModel
+import RegistryClient
+
+/// Runs a `BuildPlan`: resolves bases, builds each distinct layer once, composes every image,
+/// assembles the index and publishes it to each destination.
+public struct Builder: Sendable {
+    public var plan: BuildPlan
+    public var registryOptions: RegistryOptions
+    /// Human-readable progress lines (stderr in the CLI).
+    public var log: @Sendable (String) -> Void
+
+    public init(plan: BuildPlan, registryOptions: RegistryOptions, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.plan = plan
+        self.registryOptions = registryOptions
+        self.log = log
+    }
+
+    /// RFC 3339 time of `SOURCE_DATE_EPOCH` (or 0), used for every `created` field.
+    static func timestamp(_ epoch: Int64) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date(timeIntervalSince1970: TimeInterval(epoch)))
+    }
+
+    public func run() async throws -> BuildResult {
+        var options = registryOptions
+        options.insecureHosts.formUnion(plan.insecureRegistries)
+        let pool = RegistryPool(options: options)
+        let work = try WorkDirectory()
+        do {
+            let result = try await run(pool: pool, work: work)
+            await pool.shutdown()
+            work.remove()
+            return result
+        } catch {
+            await pool.shutdown()
+            work.remove()
+            throw error
+        }
+    }
+
+    private func run(pool: RegistryPool, work: WorkDirectory) async throws -> BuildResult {
+        let created = Self.timestamp(plan.epoch)
+
+        // 1. Bases, all platforms at once.
+        let resolver = BaseResolver(pool: pool, created: created)
+        let bases = try await withThrowingTaskGroup(of: (Int, ResolvedBase).self) { group in
+            for (i, p) in plan.platforms.enumerated() {
+                group.addTask { (i, try await resolver.resolve(p.base, for: p.platform)) }
+            }
+            var out = [ResolvedBase?](repeating: nil, count: plan.platforms.count)
+            for try await (i, b) in group { out[i] = b }
+            return out.map { $0! }
+        }
+        for (p, b) in zip(plan.platforms, bases) { log("base for \(p.platform): \(b.pinned)") }
+
+        // 2. Layers: one build per distinct content.
+        var built: [LayerKey: BuiltLayer] = [:]
+        for p in plan.platforms where !p.entries.isEmpty && built[p.layerKey] == nil {
+            let path = work.path("layer-\(built.count).tar.gz")
+            let layer = try LayerWriter.build(entries: p.entries, options: LayerOptions(format: p.layerKey.format, mtime: plan.epoch), to: path)
+            built[p.layerKey] = layer
+            log("built \(p.layerKey.format.rawValue) layer \(layer.digest.short) (\(layer.size) bytes, diffID \(layer.diffID.short))")
+        }
+
+        // 3. Images and index.
+        let composer = Composer(created: created, labels: plan.labels, user: plan.user, workdir: plan.workdir)
+        let images = try zip(plan.platforms, bases).map { p, b in
+            try composer.compose(plan: p, base: b, layer: p.entries.isEmpty ? nil : built[p.layerKey])
+        }
+        let allDocker = bases.allSatisfy { $0.family == .docker }
+        let indexType = allDocker ? MediaType.dockerManifestList : MediaType.ociIndex
+        let index = ImageIndex.make(mediaType: indexType, manifests: images.map {
+            Descriptor(mediaType: $0.manifestMediaType, digest: $0.manifestDigest, size: Int64($0.manifest.count), platform: $0.platform)
+        })
+        let indexData = index.encoded()
+        let publication = Publication(images: images, bases: bases, index: indexData, indexDigest: SHA256Digest.of(indexData),
+                                      indexMediaType: indexType, cache: BaseBlobCache(directory: work.path("bases")))
+
+        // 4. Destinations, one after another, each complete before the next.
+        var stats = PublishStats()
+        for dest in plan.destinations {
+            switch dest {
+            case let .registry(ref):
+                stats.add(try await RegistryPublisher(reference: ref, pool: pool).publish(publication, log: log))
+            case let .layout(dir, tag):
+                stats.add(try await LayoutPublisher(directory: dir, tag: tag ?? "latest").publish(publication, log: log))
+            case .scratch:
+                throw BuildError.invalidLocation("scratch", reason: "scratch cannot be a destination")
+            }
+        }
+
+        return BuildResult(
+            index: .init(mediaType: indexType, digest: publication.indexDigest.description, size: Int64(indexData.count)),
+            destinations: plan.destinations.map(\.description),
+            platforms: zip(images, bases).map { image, base in
+                .init(platform: image.platform.osArchVariant, osVersion: image.platform.osVersion, osFeatures: image.platform.osFeatures,
+                      manifest: image.manifestDigest.description, config: image.configDigest.description, base: base.pinned,
+                      layers: image.layers.count, newLayer: image.newLayer?.digest.description)
+            },
+            layersBuilt: built.count,
+            transfer: stats)
+    }
+}
+
+/// A private scratch directory for built layers and fetched base blobs, removed after the build.
+struct WorkDirectory: Sendable {
+    let root: String
+
+    init() throws {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? NSTemporaryDirectory()
+        root = (base as NSString).appendingPathComponent("winimg-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(atPath: (root as NSString).appendingPathComponent("bases"), withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
+}

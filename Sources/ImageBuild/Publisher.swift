@@ -1,0 +1,121 @@
+import Foundation
+import OCIModel
+import RegistryClient
+
+/// Everything a destination receives: images, their blobs, and the index that ties them together.
+struct Publication: Sendable {
+    var images: [ComposedImage]
+    var bases: [ResolvedBase]
+    var index: Data
+    var indexDigest: Digest
+    var indexMediaType: String
+    var cache: BaseBlobCache
+
+    var foreignLayerCount: Int {
+        Set(images.flatMap { $0.layers.filter(\.isNonDistributable).map(\.digest) }).count
+    }
+}
+
+/// Pushes to a registry repository: blobs the registry lacks (HEAD, then mount from the base's
+/// repository on the same registry, then upload), then each manifest by digest, then the index by tag.
+/// The index goes last so a tag never points at content that is not there.
+struct RegistryPublisher: Sendable {
+    var reference: ImageReference
+    var pool: RegistryPool
+    /// Blobs in flight at once; uploads are I/O bound, two cores suffice for several.
+    var concurrency = 4
+
+    func publish(_ pub: Publication, log: @escaping @Sendable (String) -> Void) async throws -> PublishStats {
+        let client = await pool.client(for: reference)
+        let repo = RegistryRepository(client: client, repository: reference.repository)
+        var stats = PublishStats()
+        stats.foreignLayersSkipped = pub.foreignLayerCount
+
+        let blobs = pub.images.pendingBlobs(bases: pub.bases)
+        try await withThrowingTaskGroup(of: PublishStats.self) { group in
+            var next = 0
+            func launch() {
+                let blob = blobs[next]
+                next += 1
+                group.addTask { try await transfer(blob, to: repo, cache: pub.cache, log: log) }
+            }
+            while next < min(concurrency, blobs.count) { launch() }
+            while let s = try await group.next() {
+                stats.add(s)
+                if next < blobs.count { launch() }
+            }
+        }
+        for image in pub.images {
+            _ = try await repo.putManifest(image.manifest, mediaType: image.manifestMediaType, reference: image.manifestDigest.description)
+            stats.manifestsPushed += 1
+        }
+        _ = try await repo.putManifest(pub.index, mediaType: pub.indexMediaType, reference: reference.tag ?? "latest")
+        stats.manifestsPushed += 1
+        log("pushed \(reference.withTag(reference.tag).withDigest(nil)) → \(pub.indexDigest)")
+        return stats
+    }
+
+    private func transfer(_ blob: PendingBlob, to repo: RegistryRepository, cache: BaseBlobCache,
+                          log: @Sendable (String) -> Void) async throws -> PublishStats {
+        var s = PublishStats()
+        if try await repo.hasBlob(blob.digest) {
+            s.blobsSkipped = 1
+            return s
+        }
+        switch blob.origin {
+        case let .data(data):
+            try await repo.putBlob(blob.digest, data: data)
+        case let .file(path):
+            try await repo.putBlob(blob.digest, size: blob.size, fromFile: path)
+        case let .base(base):
+            if let origin = base.registryOrigin, origin.apiHost == reference.apiHost,
+               try await repo.mount(blob.digest, from: origin.repository) {
+                s.blobsMounted = 1
+                return s
+            }
+            let path = try await cache.file(for: blob.digest, from: base)
+            try await repo.putBlob(blob.digest, size: blob.size, fromFile: path)
+        }
+        s.blobsUploaded = 1
+        s.bytesUploaded = blob.size
+        log("uploaded \(blob.digest.short) (\(blob.size) bytes)")
+        return s
+    }
+}
+
+/// Writes to an OCI image layout. The writer stages everything and makes it visible in one
+/// rename, so readers never see an index.json that names missing blobs.
+struct LayoutPublisher: Sendable {
+    var directory: String
+    var tag: String
+
+    func publish(_ pub: Publication, log: @escaping @Sendable (String) -> Void) async throws -> PublishStats {
+        let writer = try OCILayoutWriter(root: directory)
+        var stats = PublishStats()
+        stats.foreignLayersSkipped = pub.foreignLayerCount
+        do {
+            for blob in pub.images.pendingBlobs(bases: pub.bases) {
+                if writer.hasBlob(blob.digest) { stats.blobsSkipped += 1; continue }
+                switch blob.origin {
+                case let .data(data): try writer.putBlob(blob.digest, data: data)
+                case let .file(path): try writer.putBlob(blob.digest, fromFile: path)
+                case let .base(base): try writer.putBlob(blob.digest, fromFile: try await pub.cache.file(for: blob.digest, from: base))
+                }
+                stats.blobsUploaded += 1
+                stats.bytesUploaded += blob.size
+            }
+            for image in pub.images where !writer.hasBlob(image.manifestDigest) {
+                try writer.putBlob(image.manifestDigest, data: image.manifest)
+                stats.manifestsPushed += 1
+            }
+            try writer.putBlob(pub.indexDigest, data: pub.index)
+            try writer.commit(index: Descriptor(mediaType: pub.indexMediaType, digest: pub.indexDigest, size: Int64(pub.index.count)), tag: tag)
+            stats.manifestsPushed += 1
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        log("wrote oci:\(directory):\(tag) → \(pub.indexDigest)")
+        return stats
+    }
+}

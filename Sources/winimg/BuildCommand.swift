@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import ImageBuild
+import OCIModel
+import RegistryClient
+
+struct BuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build an image for every platform and publish one index.",
+        discussion: """
+        Every spec-file key has a flag; flags override the file (see docs/spec.md).
+
+        Example:
+          winimg build \\
+            --platform windows/amd64:ltsc2019 --platform windows/amd64:ltsc2022 --platform linux/amd64 \\
+            --base windows:ltsc2019=mcr.microsoft.com/windows/nanoserver:1809 \\
+            --base windows:ltsc2022=mcr.microsoft.com/windows/nanoserver:ltsc2022 \\
+            --base linux=scratch \\
+            --add 'bin/{os}/{arch}/pause{exe}:/pause{exe}' --entrypoint '/pause{exe}' \\
+            --env-windows 'PATH=C:\\Windows\\system32;C:\\Windows;' \\
+            -t registry.example.com/pause:3.10
+        """)
+
+    @Option(name: [.customShort("f"), .long], help: "Spec file (YAML).")
+    var file: String?
+
+    @Option(name: .customLong("platform"), help: "Target platform: os/arch[/variant][:release|build|os.version], e.g. windows/amd64:ltsc2022, linux/arm64. Repeatable.")
+    var platforms: [String] = []
+
+    @Option(name: .customLong("base"), help: "Base per platform: SELECTOR=IMAGE, e.g. windows:ltsc2022=REGISTRY/windows/nanoserver:ltsc2022, linux=scratch, linux/arm64=oci:DIR:TAG. Repeatable.")
+    var bases: [String] = []
+
+    @Option(name: .customLong("add"), help: "Host file or directory to add: SRC:DST, with {os} {arch} {variant} {exe} {release} {build}. Repeatable.")
+    var add: [String] = []
+
+    @Option(name: .customLong("add-windows"), help: "Like --add, for Windows platforms only.")
+    var addWindows: [String] = []
+
+    @Option(name: .customLong("add-linux"), help: "Like --add, for Linux platforms only.")
+    var addLinux: [String] = []
+
+    @Option(help: "Entrypoint: one program path, or a JSON array for several arguments.")
+    var entrypoint: String?
+
+    @Option(help: "Cmd: one argument, or a JSON array.")
+    var cmd: String?
+
+    @Option(name: .customLong("env"), help: "KEY=VALUE for every platform. Repeatable.")
+    var env: [String] = []
+
+    @Option(name: .customLong("env-windows"), help: "KEY=VALUE for Windows platforms only. Repeatable.")
+    var envWindows: [String] = []
+
+    @Option(name: .customLong("env-linux"), help: "KEY=VALUE for Linux platforms only. Repeatable.")
+    var envLinux: [String] = []
+
+    @Option(name: .customLong("label"), help: "Image label KEY=VALUE. Repeatable.")
+    var labels: [String] = []
+
+    @Option(help: "User to run as (e.g. ContainerUser).")
+    var user: String?
+
+    @Option(help: "Working directory.")
+    var workdir: String?
+
+    @Option(name: [.customShort("t"), .customLong("tag")], help: "Destination: REGISTRY/REPO:TAG or oci:DIR[:TAG]. Repeatable.")
+    var tags: [String] = []
+
+    @Option(name: .customLong("insecure-registry"), help: "Registry host[:port] that may be used over plain HTTP. Repeatable.")
+    var insecureRegistries: [String] = []
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() async throws {
+        do {
+            let spec = try resolvedSpec()
+            let plan = try BuildPlan(spec: spec)
+            let quiet = format == .json
+            let builder = Builder(plan: plan, registryOptions: RegistryOptions(), log: { line in
+                if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            })
+            let result = try await builder.run()
+            print(format == .json ? try result.jsonText() : result.text())
+        } catch {
+            FileHandle.standardError.write(Data("winimg: error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// The spec file (if any) with the flags applied on top.
+    func resolvedSpec() throws -> BuildSpec {
+        var flags = BuildSpec()
+        var set: BuildSpec.SetFields = []
+        if !platforms.isEmpty { flags.platforms = platforms; set.insert(.platforms) }
+        for b in bases {
+            guard let eq = b.firstIndex(of: "="), eq > b.startIndex else {
+                throw BuildError.invalidFlag("--base", b, hint: "write SELECTOR=IMAGE, e.g. windows:ltsc2022=REGISTRY/windows/nanoserver:ltsc2022")
+            }
+            flags.bases[String(b[..<eq])] = String(b[b.index(after: eq)...])
+        }
+        let files = try add.map { try FileSpec(flag: $0) } + addWindows.map { try FileSpec(flag: $0, only: "windows") }
+            + addLinux.map { try FileSpec(flag: $0, only: "linux") }
+        if !files.isEmpty { flags.files = files; set.insert(.files) }
+        if let entrypoint { flags.entrypoint = try Self.command(entrypoint, flag: "--entrypoint"); set.insert(.entrypoint) }
+        if let cmd { flags.cmd = try Self.command(cmd, flag: "--cmd"); set.insert(.cmd) }
+        if !env.isEmpty { flags.env = env; set.insert(.env) }
+        if !envWindows.isEmpty { flags.envWindows = envWindows; set.insert(.envWindows) }
+        if !envLinux.isEmpty { flags.envLinux = envLinux; set.insert(.envLinux) }
+        for l in labels {
+            guard let eq = l.firstIndex(of: "="), eq > l.startIndex else {
+                throw BuildError.invalidFlag("--label", l, hint: "write KEY=VALUE")
+            }
+            flags.labels[String(l[..<eq])] = String(l[l.index(after: eq)...])
+        }
+        if let user { flags.user = user; set.insert(.user) }
+        if let workdir { flags.workdir = workdir; set.insert(.workdir) }
+        if !tags.isEmpty { flags.tags = tags; set.insert(.tags) }
+        flags.insecureRegistries = insecureRegistries
+
+        guard let file else { return flags }
+        return try BuildSpec.load(file: file).overridden(by: flags, otherIsSet: set)
+    }
+
+    /// `/pause.exe` → one argument; `["a","b"]` → the array.
+    static func command(_ text: String, flag: String) throws -> [String] {
+        guard text.hasPrefix("[") else { return [text] }
+        guard let array = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+            throw BuildError.invalidFlag(flag, text, hint: "a value starting with '[' must be a JSON array of strings, e.g. [\"/agnhost.exe\",\"serve\"]")
+        }
+        return array
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
