@@ -26,7 +26,9 @@ public actor RegistryClient {
     public internal(set) var stats = TransferStats()
 
     /// Creates a client. Without `httpClient` it creates its own (redirects disabled, read timeout
-    /// `options.timeout`), which `shutdown()` closes.
+    /// `options.timeout`, no internal connection retries), which `shutdown()` closes. A shared client
+    /// should be configured the same way: with AsyncHTTPClient's default connection retries, a
+    /// failing HTTPS probe of a plain-HTTP registry lasts the whole timeout.
     /// An unusable `host` (with a scheme, path or user) is reported by the first request.
     public init(host: String, options: RegistryOptions = RegistryOptions(), httpClient: HTTPClient? = nil) {
         self.host = host
@@ -35,11 +37,15 @@ public actor RegistryClient {
             self.httpClient = httpClient
             ownsHTTPClient = false
         } else {
+            let timeout = TimeAmount.milliseconds(Int64(options.timeout * 1000))
             var configuration = HTTPClient.Configuration(
                 redirectConfiguration: .disallow,
-                timeout: .init(connect: .seconds(30), read: .milliseconds(Int64(options.timeout * 1000))),
+                timeout: .init(connect: min(.seconds(30), timeout), read: timeout),
                 decompression: .disabled)
-            configuration.httpVersion = .automatic
+            // Otherwise AsyncHTTPClient retries a refused connection or failed TLS handshake until the
+            // request deadline, so the HTTPS probe of a plain-HTTP registry would take the whole
+            // timeout; our own retry loop decides instead.
+            configuration.connectionPool.retryConnectionEstablishment = false
             self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             ownsHTTPClient = true
         }
