@@ -1,0 +1,209 @@
+import Foundation
+import NIOCore
+import OCIModel
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file read as a sequence of `ByteBuffer` chunks, for streamed request bodies.
+///
+/// The file is opened on the first `next()`, so a retried request simply makes a new iterator.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let path: String
+    var chunkSize = 1 << 20
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let path: String
+        let chunkSize: Int
+        var handle: FileHandle?
+        var finished = false
+
+        mutating func next() async throws -> ByteBuffer? {
+            if finished { return nil }
+            if handle == nil {
+                guard let h = FileHandle(forReadingAtPath: path) else {
+                    throw RegistryError.io(path: path, reason: "cannot open for reading")
+                }
+                handle = h
+            }
+            let data = try handle!.read(upToCount: chunkSize) ?? Data()
+            if data.isEmpty {
+                finished = true
+                try? handle?.close()
+                handle = nil
+                return nil
+            }
+            return ByteBuffer(data: data)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(path: path, chunkSize: chunkSize) }
+}
+
+/// Small file-system helpers shared by the registry client and the OCI layout code.
+enum FileOps {
+    /// A fresh path in the same directory as `path`, so a final `rename` is atomic.
+    static func tempPath(beside path: String) -> String {
+        let dir = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        return (dir.isEmpty ? "." : dir) + "/.\(name).tmp-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+    }
+
+    static func createDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw RegistryError.io(path: path, reason: "cannot create directory: \(error.localizedDescription)")
+        }
+    }
+
+    /// `rename(2)`: atomic within one file system, replaces an existing file.
+    static func rename(_ from: String, to: String) throws {
+        guard Foundation.rename(from, to) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw RegistryError.io(path: to, reason: "cannot rename \(from) into place: \(reason)")
+        }
+    }
+
+    static func remove(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Writes `data` to a temp file beside `path` and renames it into place.
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        let tmp = tempPath(beside: path)
+        do {
+            try data.write(to: URL(fileURLWithPath: tmp))
+        } catch {
+            remove(tmp)
+            throw RegistryError.io(path: path, reason: "cannot write: \(error.localizedDescription)")
+        }
+        do { try rename(tmp, to: path) } catch { remove(tmp); throw error }
+    }
+
+    /// Places a copy of `source` at `destination` whose content hashes to `digest`: hard link when
+    /// possible (same file system, blobs are immutable), else a copy hashed while copying. The target
+    /// appears atomically or not at all.
+    static func placeVerified(from source: String, to destination: String, digest: Digest, allowLink: Bool = true) throws {
+        try digest.requireVerifiable()
+        let tmp = tempPath(beside: destination)
+        do {
+            if allowLink, link(source, tmp) == 0 {
+                let (actual, _) = try BlobHasher.digest(ofFile: tmp)
+                guard actual == digest else {
+                    throw RegistryError.digestMismatch(expected: digest, actual: actual, context: source)
+                }
+            } else {
+                try copyHashing(from: source, to: tmp, digest: digest)
+            }
+            try rename(tmp, to: destination)
+        } catch {
+            remove(tmp)
+            throw error
+        }
+    }
+
+    private static func copyHashing(from source: String, to destination: String, digest: Digest) throws {
+        guard let input = FileHandle(forReadingAtPath: source) else {
+            throw RegistryError.io(path: source, reason: "cannot open for reading")
+        }
+        defer { try? input.close() }
+        guard FileManager.default.createFile(atPath: destination, contents: nil),
+              let output = FileHandle(forWritingAtPath: destination) else {
+            throw RegistryError.io(path: destination, reason: "cannot create file")
+        }
+        defer { try? output.close() }
+        let hasher = BlobHasher()
+        do {
+            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+                hasher.update(chunk)
+                try output.write(contentsOf: chunk)
+            }
+        } catch {
+            throw RegistryError.io(path: destination, reason: "copy failed: \(error.localizedDescription)")
+        }
+        let actual = hasher.finalize()
+        guard actual == digest else {
+            throw RegistryError.digestMismatch(expected: digest, actual: actual, context: source)
+        }
+    }
+}
+
+/// Writes a stream of chunks to a temp file while hashing, then renames it to the target only if the
+/// digest matches. Used for blob downloads; internal but testable with any `AsyncSequence`.
+struct VerifyingFileWriter {
+    let destination: String
+    let expected: Digest
+    private let tmp: String
+    private let handle: FileHandle
+    private let hasher = BlobHasher()
+
+    init(destination: String, expected: Digest) throws {
+        try expected.requireVerifiable()
+        self.destination = destination
+        self.expected = expected
+        tmp = FileOps.tempPath(beside: destination)
+        guard FileManager.default.createFile(atPath: tmp, contents: nil),
+              let h = FileHandle(forWritingAtPath: tmp) else {
+            throw RegistryError.io(path: destination, reason: "cannot create temporary file beside it")
+        }
+        handle = h
+    }
+
+    func write(_ buffer: ByteBuffer) throws {
+        try buffer.withUnsafeReadableBytes { bytes in
+            hasher.update(bytes)
+            do { try handle.write(contentsOf: bytes) } catch {
+                throw RegistryError.io(path: tmp, reason: "write failed: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// Verifies and renames into place; on any failure nothing is left behind.
+    func finish(context: String) throws -> Int64 {
+        try? handle.close()
+        let actual = hasher.finalize()
+        guard actual == expected else {
+            FileOps.remove(tmp)
+            throw RegistryError.digestMismatch(expected: expected, actual: actual, context: context)
+        }
+        do { try FileOps.rename(tmp, to: destination) } catch { FileOps.remove(tmp); throw error }
+        return hasher.count
+    }
+
+    func discard() {
+        try? handle.close()
+        FileOps.remove(tmp)
+    }
+
+    /// Streams a whole sequence through a writer.
+    static func write<S: AsyncSequence>(_ chunks: S, to destination: String, expected: Digest,
+                                        context: String) async throws -> Int64 where S.Element == ByteBuffer {
+        let writer = try VerifyingFileWriter(destination: destination, expected: expected)
+        do {
+            for try await chunk in chunks { try writer.write(chunk) }
+        } catch {
+            writer.discard()
+            throw error
+        }
+        return try writer.finish(context: context)
+    }
+}
+
+// NIOFoundationCompat is not a dependency of this module; these two conversions are all we need.
+extension Data {
+    init(buffer: ByteBuffer) { self.init(buffer.readableBytesView) }
+}
+
+extension ByteBuffer {
+    init(data: Data) { self.init(bytes: data) }
+}

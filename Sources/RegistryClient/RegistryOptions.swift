@@ -1,0 +1,67 @@
+import Foundation
+
+/// Credentials for one registry host.
+///
+/// `description` never shows secrets, so a credential can be logged or end up in an error safely.
+public enum Credential: Sendable, Equatable, CustomStringConvertible {
+    /// Username and password (or personal access token); sent as Basic to Basic registries and to
+    /// the token service of Bearer registries.
+    case basic(username: String, password: String)
+    /// A ready registry token, sent as `Authorization: Bearer` without a token exchange.
+    case bearer(token: String)
+
+    public var description: String {
+        switch self {
+        case let .basic(username, _): return "basic(username: \(username), password: <redacted>)"
+        case .bearer: return "bearer(token: <redacted>)"
+        }
+    }
+
+    /// `Basic base64(user:pass)`, or nil for bearer credentials.
+    var basicHeader: String? {
+        guard case let .basic(username, password) = self else { return nil }
+        return "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+    }
+}
+
+/// Settings shared by all registry clients of one run.
+public struct RegistryOptions: Sendable {
+    /// `host[:port]` values that may be reached over plain HTTP (after HTTPS fails). Loopback hosts
+    /// (`localhost`, `127.0.0.0/8`, `[::1]`) are always allowed.
+    public var insecureHosts: Set<String>
+    /// Credentials by registry `host[:port]` (the API host, e.g. `registry-1.docker.io`).
+    public var credentials: [String: Credential]
+    /// Sent as `User-Agent` on every request.
+    public var userAgent: String
+    /// Per-request timeout in seconds for metadata requests; blob transfers get this much time per
+    /// started 16 MiB on top so large layers are not cut off.
+    public var timeout: Double
+
+    public init(insecureHosts: Set<String> = [], credentials: [String: Credential] = [:],
+                userAgent: String = "winimg", timeout: Double = 60) {
+        self.insecureHosts = insecureHosts
+        self.credentials = credentials
+        self.userAgent = userAgent
+        self.timeout = timeout
+    }
+}
+
+/// Counters of one client's traffic, for summaries and tests.
+public struct TransferStats: Sendable, Codable, Equatable {
+    /// HTTP requests sent, including token requests, retries and redirects.
+    public var requests: Int = 0
+    /// Blob and manifest body bytes sent.
+    public var bytesUploaded: Int64 = 0
+    /// Blob and manifest body bytes received.
+    public var bytesDownloaded: Int64 = 0
+    /// Blobs `blobExists` found already present (so the caller skips them).
+    public var blobsSkipped: Int = 0
+    /// Blobs cross-mounted from another repository.
+    public var blobsMounted: Int = 0
+    /// Blobs uploaded.
+    public var blobsUploaded: Int = 0
+    /// Manifests and indexes pushed.
+    public var manifestsPushed: Int = 0
+
+    public init() {}
+}

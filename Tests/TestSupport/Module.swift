@@ -1,1 +1,0 @@
-// Test support: real registry harness, skopeo wrapper, schema validation.

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The outcome of a finished process.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: Data
+    public var stderr: Data
+    public var stdoutString: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrString: String { String(decoding: stderr, as: UTF8.self) }
+}
+
+/// Errors of the test helpers.
+public struct TestSupportError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs `exe` with `args`, capturing output, killing it after `timeout` seconds.
+///
+/// Output goes to temp files rather than pipes so a chatty process cannot deadlock on a full pipe
+/// while we wait for it.
+public func run(_ exe: String, _ args: [String], timeout: Double = 120,
+                environment: [String: String]? = nil) throws -> ProcessResult {
+    let dir = try TempDir(prefix: "winimg-run")
+    defer { dir.remove() }
+    let outPath = dir.file("stdout"), errPath = dir.file("stderr")
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+    defer { try? out.close(); try? err.close() }
+
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: exe)
+    process.arguments = args
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    if let environment { process.environment = environment }
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning {
+        if Date() > deadline {
+            process.terminate()
+            process.waitUntilExit()
+            throw TestSupportError("\(exe) \(args.joined(separator: " ")) timed out after \(timeout) s")
+        }
+        usleep(10_000)
+    }
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus,
+                         stdout: FileManager.default.contents(atPath: outPath) ?? Data(),
+                         stderr: FileManager.default.contents(atPath: errPath) ?? Data())
+}

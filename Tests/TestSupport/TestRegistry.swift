@@ -1,0 +1,188 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real CNCF distribution registry (`/usr/bin/docker-registry`, 2.8.2 in Debian) on 127.0.0.1 with
+/// a free port, filesystem storage in a temp dir and deletes enabled; optionally htpasswd Basic auth.
+///
+/// Prefer `withTestRegistry { … }`, which always stops it.
+public actor TestRegistry {
+    /// `127.0.0.1:PORT`, the form `RegistryClient(host:)` takes.
+    public nonisolated let host: String
+    public nonisolated let port: Int
+    /// The storage and config directory.
+    public nonisolated let directory: String
+    private let process: Process
+    private let dir: TempDir
+    private var stopped = false
+
+    public static let executable = "/usr/bin/docker-registry"
+
+    private init(port: Int, process: Process, dir: TempDir) {
+        self.port = port
+        host = "127.0.0.1:\(port)"
+        directory = dir.path
+        self.process = process
+        self.dir = dir
+    }
+
+    /// Starts a registry and waits (at most ~10 s) until `GET /v2/` answers.
+    /// - Parameter users: username → password; non-empty enables htpasswd (bcrypt) Basic auth.
+    public static func start(users: [String: String] = [:]) async throws -> TestRegistry {
+        let dir = try TempDir(prefix: "winimg-registry")
+        do {
+            var htpasswd: String?
+            if !users.isEmpty {
+                var lines = ""
+                for (user, password) in users.sorted(by: { $0.key < $1.key }) {
+                    let r = try run("/usr/bin/htpasswd", ["-nbB", user, password], timeout: 30)
+                    guard r.status == 0 else { throw TestSupportError("htpasswd failed: \(r.stderrString)") }
+                    lines += r.stdoutString.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
+                }
+                htpasswd = try dir.write("htpasswd", Data(lines.utf8))
+            }
+            var lastLog = ""
+            // A port found free can be taken before the registry binds it; try a few.
+            for attempt in 1...5 {
+                let port = try freeLoopbackPort()
+                let config = try dir.write("config-\(attempt).yml", Data(configYAML(port: port, dir: dir.path, htpasswd: htpasswd).utf8))
+                let logPath = dir.file("registry-\(attempt).log")
+                _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+                let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = ["serve", config]
+                process.standardOutput = log
+                process.standardError = log
+                process.standardInput = FileHandle.nullDevice
+                try process.run()
+                try? log.close()
+
+                for _ in 0..<100 {
+                    if !process.isRunning { break }
+                    if let status = httpStatus(port: port, path: "/v2/"), status == 200 || status == 401 {
+                        return TestRegistry(port: port, process: process, dir: dir)
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                if process.isRunning { process.terminate() }
+                process.waitUntilExit()
+                lastLog = String(decoding: FileManager.default.contents(atPath: logPath) ?? Data(), as: UTF8.self)
+                if !lastLog.contains("address already in use") { break }
+            }
+            throw TestSupportError("docker-registry did not become ready: \(lastLog)")
+        } catch {
+            dir.remove()
+            throw error
+        }
+    }
+
+    /// Terminates the registry and deletes its storage. Safe to call twice.
+    public func stop() {
+        guard !stopped else { return }
+        stopped = true
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        dir.remove()
+    }
+
+    /// Files of the blob store, for tests that want to look behind the API.
+    public nonisolated var storageRoot: String { directory + "/data" }
+
+    private static func configYAML(port: Int, dir: String, htpasswd: String?) -> String {
+        var yaml = """
+        version: 0.1
+        log:
+          level: error
+          accesslog:
+            disabled: true
+        storage:
+          filesystem:
+            rootdirectory: \(dir)/data
+          delete:
+            enabled: true
+        http:
+          addr: 127.0.0.1:\(port)
+          secret: winimg-test-secret
+        validation:
+          manifests:
+            urls:
+              allow:
+                - '^https://mcr\\.microsoft\\.com/'
+
+        """
+        if let htpasswd {
+            yaml += """
+            auth:
+              htpasswd:
+                realm: basic-realm
+                path: \(htpasswd)
+
+            """
+        }
+        return yaml
+    }
+}
+
+/// Starts a registry, runs `body`, and stops the registry whatever happens.
+public func withTestRegistry<T>(users: [String: String] = [:], _ body: (TestRegistry) async throws -> T) async throws -> T {
+    let registry = try await TestRegistry.start(users: users)
+    do {
+        let result = try await body(registry)
+        await registry.stop()
+        return result
+    } catch {
+        await registry.stop()
+        throw error
+    }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back, close).
+public func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestSupportError("socket() failed") }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = 0
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else { throw TestSupportError("bind() failed") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let named = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else { throw TestSupportError("getsockname() failed") }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// The status code of a plain `GET` on 127.0.0.1:port, or nil when nothing answers (1 s timeout).
+/// Raw sockets keep the readiness probe independent of the HTTP client under test.
+public func httpStatus(port: Int, path: String) -> Int? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 1, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = UInt16(port).bigEndian
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { return nil }
+    let request = "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1:\(port)\r\n\r\n"
+    let sent = request.withCString { send(fd, $0, strlen($0), 0) }
+    guard sent > 0 else { return nil }
+    var buffer = [UInt8](repeating: 0, count: 64)
+    let n = recv(fd, &buffer, buffer.count, 0)
+    guard n >= 12 else { return nil }
+    // "HTTP/1.x NNN"
+    return Int(String(decoding: buffer[9..<12], as: UTF8.self))
+}
