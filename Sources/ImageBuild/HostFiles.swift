@@ -16,7 +16,7 @@ enum HostFiles {
         let path = src.hasPrefix("/") ? src : (baseDirectory as NSString).appendingPathComponent(src)
         let followLinks = platform.os == "windows"
 
-        guard let info = stat(path, follow: followLinks) else {
+        guard let info = fileInfo(path, follow: followLinks) else {
             throw BuildError.sourceMissing(path: path, platform: platform.description)
         }
         if dst.hasSuffix("/") && !info.isDirectory { dst += (path as NSString).lastPathComponent }
@@ -32,7 +32,7 @@ enum HostFiles {
         while let rel = walker.nextObject() as? String { relatives.append(rel) }
         for rel in relatives.sorted() {
             let full = (path as NSString).appendingPathComponent(rel)
-            guard let sub = stat(full, follow: followLinks) else {
+            guard let sub = fileInfo(full, follow: followLinks) else {
                 throw BuildError.sourceMissing(path: full, platform: platform.description)
             }
             let target = dst.hasSuffix("/") ? dst + rel : dst + "/" + rel
@@ -49,9 +49,9 @@ enum HostFiles {
 
     struct FileInfo { var isDirectory: Bool; var mode: UInt32; var linkTarget: String? }
 
-    private static func stat(_ path: String, follow: Bool) -> FileInfo? {
-        var st = Foundation.stat()
-        let rc = follow ? Foundation.stat(path, &st) : lstat(path, &st)
+    private static func fileInfo(_ path: String, follow: Bool) -> FileInfo? {
+        var st = stat()
+        let rc = follow ? stat(path, &st) : lstat(path, &st)
         guard rc == 0 else { return nil }
         let type = st.st_mode & S_IFMT
         let mode = UInt32(st.st_mode & 0o7777)

@@ -30,7 +30,7 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
                 throw BuildError.invalidLocation(text, reason: "oci: needs a directory, e.g. oci:out/pause:3.10")
             }
             let dir = rest.hasPrefix("/") ? rest : (base as NSString).appendingPathComponent(rest)
-            self = .layout(directory: (dir as NSString).standardizingPath, tag: tag)
+            self = .layout(directory: Self.absolute(dir), tag: tag)
         } else if text.hasPrefix("docker://") {
             self = .registry(try Self.reference(String(text.dropFirst(9)), original: text))
         } else {
@@ -42,6 +42,12 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         do { return try ImageReference(parsing: s) } catch let e as OCIModelError {
             throw BuildError.invalidLocation(original, reason: "\(e); use a registry reference (host/repo:tag), oci:DIR[:TAG] or scratch")
         }
+    }
+
+    /// An absolute path without `.`/`..` components, so results name layouts unambiguously.
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+            .standardizedFileURL.path
     }
 
     static func isValidTag(_ s: String) -> Bool {

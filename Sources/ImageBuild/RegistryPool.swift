@@ -35,3 +35,15 @@ public actor RegistryPool {
         try? await http.shutdown()
     }
 }
+
+extension TransferStats {
+    mutating func add(_ o: TransferStats) {
+        requests += o.requests
+        bytesUploaded += o.bytesUploaded
+        bytesDownloaded += o.bytesDownloaded
+        blobsSkipped += o.blobsSkipped
+        blobsMounted += o.blobsMounted
+        blobsUploaded += o.blobsUploaded
+        manifestsPushed += o.manifestsPushed
+    }
+}
