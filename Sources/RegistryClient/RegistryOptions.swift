@@ -33,8 +33,9 @@ public struct RegistryOptions: Sendable {
     public var credentials: [String: Credential]
     /// Sent as `User-Agent` on every request.
     public var userAgent: String
-    /// Per-request timeout in seconds for metadata requests; blob transfers get this much time per
-    /// started 16 MiB on top so large layers are not cut off.
+    /// Seconds allowed for a metadata request (ping, HEAD, manifests, tokens). Blob transfers are not
+    /// cut off by total time but by this much silence on the connection (read timeout), so large
+    /// layers on slow links still finish.
     public var timeout: Double
 
     public init(insecureHosts: Set<String> = [], credentials: [String: Credential] = [:],

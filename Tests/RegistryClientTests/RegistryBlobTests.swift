@@ -71,6 +71,22 @@ struct RegistryBlobTests {
         }
     }
 
+    @Test func relativeUploadLocationsAreResolved() async throws {
+        try await withTempDir { dir in
+            let data = pseudoRandomData(count: 300_000, seed: 5)
+            let path = try dir.write("blob", data)
+            try await withTestRegistry(relativeURLs: true) { registry in
+                let client = RegistryClient(host: registry.host)
+                try await client.uploadBlob(repository: "rel/app", digest: sha256(data), size: Int64(data.count), fromFile: path)
+                #expect(try await client.blobData(repository: "rel/app", digest: sha256(data), maxSize: 1 << 20) == data)
+                let image = TestImage(family: .docker, seed: 6)
+                try await image.push(to: client, repository: "rel/app", tag: "t")
+                #expect(try Skopeo.inspectRaw("docker://\(registry.host)/rel/app:t") == image.manifest)
+                try await client.shutdown()
+            }
+        }
+    }
+
     @Test func smallBlobLimitsAndSizeChecks() async throws {
         let config = Data(#"{"os":"linux"}"#.utf8)
         let digest = sha256(config)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The outcome of a finished process.
 public struct ProcessResult: Sendable {
@@ -41,8 +44,7 @@ public func run(_ exe: String, _ args: [String], timeout: Double = 120,
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning {
         if Date() > deadline {
-            process.terminate()
-            process.waitUntilExit()
+            stopProcess(process)
             throw TestSupportError("\(exe) \(args.joined(separator: " ")) timed out after \(timeout) s")
         }
         usleep(10_000)
@@ -51,4 +53,17 @@ public func run(_ exe: String, _ args: [String], timeout: Double = 120,
     return ProcessResult(status: process.terminationStatus,
                          stdout: FileManager.default.contents(atPath: outPath) ?? Data(),
                          stderr: FileManager.default.contents(atPath: errPath) ?? Data())
+}
+
+/// Sends SIGTERM, waits up to `grace` seconds, then SIGKILL, and reaps the process.
+///
+/// The fallback matters: a child inherits ignored signals from the test runner, and a process that
+/// ignores SIGTERM would otherwise outlive the tests.
+public func stopProcess(_ process: Process, grace: Double = 2) {
+    if process.isRunning { process.terminate() }
+    let deadline = Date().addingTimeInterval(grace)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    while process.isRunning { usleep(10_000) }
+    process.waitUntilExit()
 }

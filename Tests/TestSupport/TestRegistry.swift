@@ -29,8 +29,13 @@ public actor TestRegistry {
     }
 
     /// Starts a registry and waits (at most ~10 s) until `GET /v2/` answers.
-    /// - Parameter users: username → password; non-empty enables htpasswd (bcrypt) Basic auth.
-    public static func start(users: [String: String] = [:]) async throws -> TestRegistry {
+    /// - Parameters:
+    ///   - users: username → password; non-empty enables htpasswd (bcrypt) Basic auth.
+    ///   - tokenRealm: enables distribution's `silly` auth: Bearer challenges pointing at this realm
+    ///     with service `test-registry`; any `Authorization` header is then accepted.
+    ///   - relativeURLs: `Location` headers become relative paths.
+    public static func start(users: [String: String] = [:], tokenRealm: String? = nil,
+                             relativeURLs: Bool = false) async throws -> TestRegistry {
         let dir = try TempDir(prefix: "winimg-registry")
         do {
             var htpasswd: String?
@@ -47,7 +52,7 @@ public actor TestRegistry {
             // A port found free can be taken before the registry binds it; try a few.
             for attempt in 1...5 {
                 let port = try freeLoopbackPort()
-                let config = try dir.write("config-\(attempt).yml", Data(configYAML(port: port, dir: dir.path, htpasswd: htpasswd).utf8))
+                let config = try dir.write("config-\(attempt).yml", Data(configYAML(port: port, dir: dir.path, htpasswd: htpasswd, tokenRealm: tokenRealm, relativeURLs: relativeURLs).utf8))
                 let logPath = dir.file("registry-\(attempt).log")
                 _ = FileManager.default.createFile(atPath: logPath, contents: nil)
                 let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -67,8 +72,7 @@ public actor TestRegistry {
                     }
                     try await Task.sleep(for: .milliseconds(100))
                 }
-                if process.isRunning { process.terminate() }
-                process.waitUntilExit()
+                stopProcess(process)
                 lastLog = String(decoding: FileManager.default.contents(atPath: logPath) ?? Data(), as: UTF8.self)
                 if !lastLog.contains("address already in use") { break }
             }
@@ -83,15 +87,15 @@ public actor TestRegistry {
     public func stop() {
         guard !stopped else { return }
         stopped = true
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        stopProcess(process)
         dir.remove()
     }
 
     /// Files of the blob store, for tests that want to look behind the API.
     public nonisolated var storageRoot: String { directory + "/data" }
 
-    private static func configYAML(port: Int, dir: String, htpasswd: String?) -> String {
+    private static func configYAML(port: Int, dir: String, htpasswd: String?, tokenRealm: String?,
+                                   relativeURLs: Bool) -> String {
         var yaml = """
         version: 0.1
         log:
@@ -106,6 +110,7 @@ public actor TestRegistry {
         http:
           addr: 127.0.0.1:\(port)
           secret: winimg-test-secret
+          relativeurls: \(relativeURLs)
         validation:
           manifests:
             urls:
@@ -122,13 +127,23 @@ public actor TestRegistry {
 
             """
         }
+        if let tokenRealm {
+            yaml += """
+            auth:
+              silly:
+                realm: \(tokenRealm)
+                service: test-registry
+
+            """
+        }
         return yaml
     }
 }
 
 /// Starts a registry, runs `body`, and stops the registry whatever happens.
-public func withTestRegistry<T>(users: [String: String] = [:], _ body: (TestRegistry) async throws -> T) async throws -> T {
-    let registry = try await TestRegistry.start(users: users)
+public func withTestRegistry<T>(users: [String: String] = [:], tokenRealm: String? = nil, relativeURLs: Bool = false,
+                                _ body: (TestRegistry) async throws -> T) async throws -> T {
+    let registry = try await TestRegistry.start(users: users, tokenRealm: tokenRealm, relativeURLs: relativeURLs)
     do {
         let result = try await body(registry)
         await registry.stop()
