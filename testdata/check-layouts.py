@@ -202,7 +202,8 @@ class LayoutChecker:
         except (OSError, ValueError) as e:
             self.err("index.json unreadable: %s" % e)
             return
-        if top.get("mediaType") != OCI_INDEX:
+        # mediaType is optional in index.json (image-index.md: SHOULD); skopeo leaves it out.
+        if top.get("mediaType", OCI_INDEX) != OCI_INDEX:
             self.err("index.json mediaType is %r" % top.get("mediaType"))
         self.validate(OCI_INDEX, top, "index.json")
         self.check_index_doc(top, "index.json", None)

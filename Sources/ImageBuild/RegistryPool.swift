@@ -11,7 +11,7 @@ public actor RegistryPool {
 
     public init(options: RegistryOptions) {
         self.options = options
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton)
+        self.http = RegistryClient.makeHTTPClient(options: options)
     }
 
     /// The client for `host` (as written in references, e.g. `localhost:5000`, `docker.io`).

@@ -27,8 +27,7 @@ public actor RegistryClient {
 
     /// Creates a client. Without `httpClient` it creates its own (redirects disabled, read timeout
     /// `options.timeout`, no internal connection retries), which `shutdown()` closes. A shared client
-    /// should be configured the same way: with AsyncHTTPClient's default connection retries, a
-    /// failing HTTPS probe of a plain-HTTP registry lasts the whole timeout.
+    /// should come from `makeHTTPClient(options:)`.
     /// An unusable `host` (with a scheme, path or user) is reported by the first request.
     public init(host: String, options: RegistryOptions = RegistryOptions(), httpClient: HTTPClient? = nil) {
         self.host = host
@@ -37,18 +36,24 @@ public actor RegistryClient {
             self.httpClient = httpClient
             ownsHTTPClient = false
         } else {
-            let timeout = TimeAmount.milliseconds(Int64(options.timeout * 1000))
-            var configuration = HTTPClient.Configuration(
-                redirectConfiguration: .disallow,
-                timeout: .init(connect: min(.seconds(30), timeout), read: timeout),
-                decompression: .disabled)
-            // Otherwise AsyncHTTPClient retries a refused connection or failed TLS handshake until the
-            // request deadline, so the HTTPS probe of a plain-HTTP registry would take the whole
-            // timeout; our own retry loop decides instead.
-            configuration.connectionPool.retryConnectionEstablishment = false
-            self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            self.httpClient = Self.makeHTTPClient(options: options)
             ownsHTTPClient = true
         }
+    }
+
+    /// An HTTP client configured as registry clients need it, to share between several of them:
+    /// redirects off (followed by hand, without forwarding credentials), read timeout
+    /// `options.timeout`, no decompression, and no internal connection retries — otherwise
+    /// AsyncHTTPClient retries a refused connection or failed TLS handshake until the request
+    /// deadline, so the HTTPS probe of a plain-HTTP registry would take the whole timeout.
+    public static func makeHTTPClient(options: RegistryOptions) -> HTTPClient {
+        let timeout = TimeAmount.milliseconds(Int64(options.timeout * 1000))
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: min(.seconds(30), timeout), read: timeout),
+            decompression: .disabled)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
     /// Closes the HTTP client if this client created it.
