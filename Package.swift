@@ -55,7 +55,7 @@ let package = Package(
                 path: "Tests/TestSupport"),
         .testTarget(name: "OCIModelTests", dependencies: ["OCIModel"]),
         .testTarget(name: "LayerBuilderTests", dependencies: ["LayerBuilder", "OCIModel"]),
-        .testTarget(name: "RegistryClientTests", dependencies: ["RegistryClient", "OCIModel", "TestSupport"]),
+        .testTarget(name: "RegistryClientTests", dependencies: ["RegistryClient", "OCIModel", "LayerBuilder", "TestSupport"]),
         .testTarget(name: "ImageBuildTests", dependencies: ["ImageBuild", "OCIModel", "LayerBuilder", "RegistryClient", "TestSupport"]),
     ]
 )

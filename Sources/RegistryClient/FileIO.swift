@@ -1,4 +1,5 @@
 import Foundation
+import LayerBuilder
 import NIOCore
 import OCIModel
 
@@ -90,6 +91,13 @@ enum FileOps {
         do { try rename(tmp, to: path) } catch { remove(tmp); throw error }
     }
 
+    /// SHA-256 of a file, read in chunks; read failures become `RegistryError.io`.
+    static func sha256(ofFile path: String) throws -> Digest {
+        do { return try SHA256Digest.ofFile(at: path).digest } catch {
+            throw RegistryError.io(path: path, reason: "\(error)")
+        }
+    }
+
     /// Places a copy of `source` at `destination` whose content hashes to `digest`: hard link when
     /// possible (same file system, blobs are immutable), else a copy hashed while copying. The target
     /// appears atomically or not at all.
@@ -98,7 +106,7 @@ enum FileOps {
         let tmp = tempPath(beside: destination)
         do {
             if allowLink, link(source, tmp) == 0 {
-                let (actual, _) = try BlobHasher.digest(ofFile: tmp)
+                let actual = try FileOps.sha256(ofFile: tmp)
                 guard actual == digest else {
                     throw RegistryError.digestMismatch(expected: digest, actual: actual, context: source)
                 }
@@ -122,7 +130,7 @@ enum FileOps {
             throw RegistryError.io(path: destination, reason: "cannot create file")
         }
         defer { try? output.close() }
-        let hasher = BlobHasher()
+        var hasher = SHA256Hasher()
         do {
             while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
                 hasher.update(chunk)
@@ -145,7 +153,8 @@ struct VerifyingFileWriter {
     let expected: Digest
     private let tmp: String
     private let handle: FileHandle
-    private let hasher = BlobHasher()
+    private var hasher = SHA256Hasher()
+    private var count: Int64 = 0
 
     init(destination: String, expected: Digest) throws {
         try expected.requireVerifiable()
@@ -159,7 +168,8 @@ struct VerifyingFileWriter {
         handle = h
     }
 
-    func write(_ buffer: ByteBuffer) throws {
+    mutating func write(_ buffer: ByteBuffer) throws {
+        count += Int64(buffer.readableBytes)
         try buffer.withUnsafeReadableBytes { bytes in
             hasher.update(bytes)
             do { try handle.write(contentsOf: bytes) } catch {
@@ -169,7 +179,7 @@ struct VerifyingFileWriter {
     }
 
     /// Verifies and renames into place; on any failure nothing is left behind.
-    func finish(context: String) throws -> Int64 {
+    mutating func finish(context: String) throws -> Int64 {
         try? handle.close()
         let actual = hasher.finalize()
         guard actual == expected else {
@@ -177,7 +187,7 @@ struct VerifyingFileWriter {
             throw RegistryError.digestMismatch(expected: expected, actual: actual, context: context)
         }
         do { try FileOps.rename(tmp, to: destination) } catch { FileOps.remove(tmp); throw error }
-        return hasher.count
+        return count
     }
 
     func discard() {
@@ -188,7 +198,7 @@ struct VerifyingFileWriter {
     /// Streams a whole sequence through a writer.
     static func write<S: AsyncSequence>(_ chunks: S, to destination: String, expected: Digest,
                                         context: String) async throws -> Int64 where S.Element == ByteBuffer {
-        let writer = try VerifyingFileWriter(destination: destination, expected: expected)
+        var writer = try VerifyingFileWriter(destination: destination, expected: expected)
         do {
             for try await chunk in chunks { try writer.write(chunk) }
         } catch {

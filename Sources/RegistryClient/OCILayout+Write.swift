@@ -1,4 +1,5 @@
 import Foundation
+import LayerBuilder
 import OCIModel
 
 /// Writes an OCI image layout so that readers never see a half-written one.
@@ -56,7 +57,7 @@ public final class OCILayoutWriter: @unchecked Sendable {
     /// Adds an in-memory blob, verifying its digest.
     public func putBlob(_ d: Digest, data: Data) throws {
         try d.requireVerifiable()
-        let actual = BlobHasher.digest(of: data)
+        let actual = SHA256Digest.of(data)
         guard actual == d else { throw RegistryError.digestMismatch(expected: d, actual: actual, context: "blob for \(root)") }
         let target = self.path(of: d)
         if FileOps.exists(target) { return }

@@ -1,4 +1,5 @@
 import Foundation
+import LayerBuilder
 import OCIModel
 
 /// A read-only view of an OCI image layout directory (image-layout.md): `oci-layout`,
@@ -46,7 +47,7 @@ public struct OCILayout: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RegistryError.io(path: path, reason: "cannot read blob")
         }
-        let actual = BlobHasher.digest(of: data)
+        let actual = SHA256Digest.of(data)
         guard actual == d else { throw RegistryError.digestMismatch(expected: d, actual: actual, context: path) }
         return data
     }

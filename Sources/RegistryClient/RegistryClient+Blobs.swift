@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import LayerBuilder
 import NIOCore
 import NIOHTTP1
 import OCIModel
@@ -41,7 +42,7 @@ extension RegistryClient {
         }
         let data = Data(buffer: buffer)
         stats.bytesDownloaded += Int64(data.count)
-        let actual = BlobHasher.digest(of: data)
+        let actual = SHA256Digest.of(data)
         guard actual == digest else {
             throw RegistryError.digestMismatch(expected: digest, actual: actual, context: "blob from \(host)/\(repository)")
         }
@@ -111,7 +112,7 @@ extension RegistryClient {
 
     /// Uploads a small in-memory blob (a config), the same way as the file variant.
     public func uploadBlob(repository: String, digest: Digest, data: Data) async throws {
-        let actual = BlobHasher.digest(of: data)
+        let actual = SHA256Digest.of(data)
         guard actual == digest else {
             throw RegistryError.digestMismatch(expected: digest, actual: actual, context: "blob to upload")
         }

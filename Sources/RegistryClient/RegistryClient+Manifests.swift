@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import LayerBuilder
 import NIOCore
 import NIOHTTP1
 import OCIModel
@@ -41,7 +42,7 @@ extension RegistryClient {
         }
         let bytes = Data(buffer: buffer)
         stats.bytesDownloaded += Int64(bytes.count)
-        let computed = BlobHasher.digest(of: bytes)
+        let computed = SHA256Digest.of(bytes)
         let context = "manifest \(h)/\(repository)@\(reference)"
 
         if let requested = try? Digest(reference) {
@@ -107,7 +108,7 @@ extension RegistryClient {
         guard bytes.count <= Self.maxManifestSize else {
             throw RegistryError.tooLarge(limit: Int64(Self.maxManifestSize), context: "manifest for \(repository):\(reference)")
         }
-        let digest = BlobHasher.digest(of: bytes)
+        let digest = SHA256Digest.of(bytes)
         if let requested = try? Digest(reference), requested != digest {
             throw RegistryError.digestMismatch(expected: requested, actual: digest, context: "manifest to push")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import LayerBuilder
 import OCIModel
 @testable import RegistryClient
 import TestSupport
@@ -19,7 +20,7 @@ func pseudoRandomData(count: Int, seed: UInt64) -> Data {
     return data
 }
 
-func sha256(_ data: Data) -> Digest { BlobHasher.digest(of: data) }
+func sha256(_ data: Data) -> Digest { SHA256Digest.of(data) }
 
 /// A minimal single-image manifest with one config and one layer, as exact bytes.
 struct TestImage {
