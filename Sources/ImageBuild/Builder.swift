@@ -45,7 +45,13 @@ public struct Builder: Sendable {
     private func run(pool: RegistryPool, work: WorkDirectory) async throws -> BuildResult {
         let created = Self.timestamp(plan.epoch)
 
-        // 1. Bases, all platforms at once.
+        // 1. Destinations reachable (fail before any work), then bases, all platforms at once.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for case let .registry(ref) in plan.destinations {
+                group.addTask { try await pool.client(for: ref).ping() }
+            }
+            try await group.waitForAll()
+        }
         let resolver = BaseResolver(pool: pool, created: created)
         let bases = try await withThrowingTaskGroup(of: (Int, ResolvedBase).self) { group in
             for (i, p) in plan.platforms.enumerated() {

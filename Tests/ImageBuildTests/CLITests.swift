@@ -1,0 +1,111 @@
+import Foundation
+import LayerBuilder
+import OCIModel
+import RegistryClient
+import Testing
+import TestSupport
+
+/// The `winimg` executable as a user runs it: exit codes, messages, JSON output.
+@Suite struct CLITests {
+    /// The binary `swift test` built next to the test bundle.
+    static let winimg: String = {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let beside = products.appendingPathComponent("winimg").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return Fixtures.repoPath(".build/debug/winimg")
+    }()
+
+    static func winimg(_ args: [String], in directory: String? = nil) throws -> ProcessResult {
+        var env = ProcessInfo.processInfo.environment
+        env["SOURCE_DATE_EPOCH"] = nil
+        if let directory {
+            return try TestSupport.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory, winimg] + args, environment: env)
+        }
+        return try TestSupport.run(winimg, args, environment: env)
+    }
+
+    /// The issue's command line, flags only, against the real registry.
+    @Test func flagsOnlyBuildToRegistry() async throws {
+        try await withTestRegistry { registry in
+            let bases = try RegistryBuildTests.seedBases(registry)
+            let target = "\(registry.host)/e2e/pause:3.10"
+            let r = try Self.winimg([
+                "build",
+                "--platform", "windows/amd64:ltsc2019", "--platform", "windows/amd64:ltsc2022", "--platform", "windows/amd64:ltsc2025",
+                "--platform", "linux/amd64", "--platform", "linux/arm64",
+                "--base", "windows:ltsc2019=\(bases["windows:ltsc2019"]!)",
+                "--base", "windows:ltsc2022=\(bases["windows:ltsc2022"]!)",
+                "--base", "windows:ltsc2025=\(bases["windows:ltsc2025"]!)",
+                "--base", "linux=scratch",
+                "--add", "bin/{os}/{arch}/pause{exe}:/pause{exe}",
+                "--entrypoint", "/pause{exe}", "--env-windows", #"PATH=C:\Windows\system32;C:\Windows;"#,
+                "--label", "org.opencontainers.image.source=https://example.invalid/pause",
+                "-t", target, "--insecure-registry", registry.host, "--format", "json",
+            ], in: Fixtures.repoPath("examples/pause"))
+            #expect(r.status == 0, "\(r.stderrString)")
+            let json = try JSONValue(parsing: r.stdout)
+            let platforms = try #require(json["platforms"]?.arrayValue)
+            #expect(platforms.count == 5)
+            #expect(platforms.compactMap { $0["osVersion"]?.stringValue } == ["10.0.17763.6414", "10.0.20348.2762", "10.0.26100.2314"])
+            let digest = try #require(json["index"]?["digest"]?.stringValue)
+            #expect(SHA256Digest.of(try Skopeo.inspectRaw("docker://\(target)")).description == digest)
+            #expect(r.stderr.isEmpty, "JSON mode keeps stderr quiet: \(r.stderrString)")
+        }
+    }
+
+    @Test func specFileWithFlagOverride() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let r = try Self.winimg(["build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"), "-t", "oci:\(dir.file("out")):v1",
+                                 "--platform", "windows/amd64:ltsc2022", "--platform", "linux/arm64"])
+        #expect(r.status == 0, "\(r.stderrString)")
+        #expect(r.stdoutString.contains("10.0.20348.2762"))
+        #expect(!r.stdoutString.contains("10.0.17763"), "the --platform flags replace the file's list")
+        #expect(try OCILayout(root: dir.file("out")).resolve(tag: "v1").mediaType == MediaType.ociIndex)
+    }
+
+    /// Bad input: a clear message naming the problem and the fix, exit ≠ 0, nothing written.
+    @Test(arguments: [
+        (["--platform", "windows/amd64:ltsc2030"], "unknown Windows release 'ltsc2030'"),
+        (["--platform", "linux/amd64", "--platform", "windows/amd64:1809", "--platform", "windows/amd64:ltsc2019"], "listed twice"),
+        (["--platform", "linux/amd64", "--add", "bin/missing/{arch}:/x"], "does not exist"),
+        (["--platform", "linux/amd64", "--add", "nocolon"], "SRC:DST"),
+        (["--platform", "linux/amd64", "--add", "bin/{os}/{arch}/pause{ext}:/p"], "unknown placeholder {ext}"),
+        (["--platform", "windows/amd64:ltsc2022", "--base", "windows:ltsc2022=scratch"], "need a Windows base"),
+        (["--platform", "linux/amd64", "--base", "linux=oci:/nonexistent/layout"], "/nonexistent/layout"),
+        (["--platform", "linux/amd64", "--env", "NOEQUALS"], "KEY=VALUE"),
+        (["--platform", "linux/amd64", "--entrypoint", "[\"a\","], "JSON array"),
+        (["--platform", "linux/s390"], "s390"),
+    ])
+    func badInput(args: [String], message: String) throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        var full = ["build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"), "-t", "oci:\(dir.file("out"))"]
+        full += args
+        if !args.contains("--base") { full += ["--base", "linux=scratch"] }
+        let r = try Self.winimg(full)
+        #expect(r.status != 0)
+        #expect(r.stderrString.contains("winimg: error:"), "\(r.stderrString)")
+        #expect(r.stderrString.contains(message), "\(r.stderrString)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("out")), "nothing written")
+    }
+
+    @Test func missingSpecFileAndUnknownKey() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let missing = try Self.winimg(["build", "-f", dir.file("nope.yaml")])
+        #expect(missing.status != 0 && missing.stderrString.contains("cannot read the spec file"))
+        let spec = try dir.write("w.yaml", Data("platforms: [linux/amd64]\nentrypiont: [/x]\n".utf8))
+        let unknown = try Self.winimg(["build", "-f", spec])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderrString.contains("w.yaml:2: unknown key 'entrypiont' (did you mean 'entrypoint'?)"), "\(unknown.stderrString)")
+    }
+
+    @Test func versionsListsTheReleaseTable() throws {
+        let r = try Self.winimg(["versions", "--format", "json"])
+        #expect(r.status == 0)
+        let releases = try JSONDecoder().decode([WindowsRelease].self, from: r.stdout)
+        #expect(releases.first { $0.name == "ltsc2022" }?.build == 20348)
+        #expect(releases.first { $0.name == "ltsc2025" }?.build == 26100)
+    }
+}
