@@ -139,6 +139,10 @@ public struct BaseResolver: Sendable {
                                           reason: "its config has no os.version, so no Windows host could select it; give the full version in the platform (windows/amd64:10.0.BUILD.REV) or use a current base")
         }
         let parsed = try WindowsVersion(parsing: v)
+        if let exact = platform.requestedVersion, exact != v {
+            throw BuildError.baseMismatch(base: base, platform: platform.description,
+                                          reason: "it is \(v), not the \(exact) the platform asks for; write the platform with the release or build (windows/amd64:\(parsed.build)) to accept any revision")
+        }
         guard parsed.build == platform.windowsBuild else {
             throw BuildError.baseMismatch(base: base, platform: platform.description,
                                           reason: "it is Windows build \(parsed.build) (\(v)), not \(platform.windowsBuild.map(String.init) ?? "?"); use the base for that release")

@@ -157,3 +157,62 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 }
+
+@Suite struct BaseSelectionTests {
+    @Test func linuxBaseIndexEntriesArePickedPerArchitecture() async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        var spec = try Support.pauseSpec(tags: ["oci:\(dir.file("l"))"])
+        spec.platforms = ["linux/amd64", "linux/arm64/v8"]
+        spec.bases = ["linux": Support.layoutBase("linux-busybox-like", tag: "latest")]
+        let result = try await Support.build(spec)
+        #expect(result.platforms.map(\.platform) == ["linux/amd64", "linux/arm64/v8"])
+        let reader = LayoutReader(dir.file("l"))
+        for entry in try reader.index(tag: "latest").1.manifests {
+            let config = try reader.config(try reader.manifest(entry))
+            #expect(config.architecture == entry.platform?.architecture)
+            // The base's PATH is kept (no default added on top of a real base), its Cmd dropped.
+            #expect(config.env == ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])
+            #expect(config.cmd == nil && config.entrypoint == ["/pause"])
+            #expect(try reader.manifest(entry).layerCount == 2)
+        }
+        try Support.checkLayoutIndependently(dir.file("l"))
+    }
+
+    @Test(arguments: [
+        ("windows/amd64:10.0.20348.2762", nil),
+        ("windows/amd64:20348", nil),
+        ("windows/amd64:10.0.20348", nil),
+        ("windows/amd64:10.0.20348.1", "not the 10.0.20348.1"),
+        ("windows/amd64:ltsc2025", "build 20348"),
+    ] as [(String, String?)])
+    func windowsVersionMustMatchTheBase(platform: String, failure: String?) async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        var spec = try Support.pauseSpec(tags: ["oci:\(dir.file("w"))"])
+        spec.platforms = [platform]
+        spec.bases = ["windows": Support.layoutBase("nanoserver-ltsc2022", tag: "ltsc2022")]
+        if let failure {
+            let error = await #expect(throws: BuildError.self) { try await Support.build(spec) }
+            #expect(error?.description.contains(failure) == true, "\(String(describing: error))")
+        } else {
+            let result = try await Support.build(spec)
+            #expect(result.platforms.first?.osVersion == "10.0.20348.2762")
+        }
+    }
+
+    @Test func chooseFromIndexPrefersNewestRevisionOfTheBuild() throws {
+        func entry(_ v: String?, arch: String = "amd64") throws -> Descriptor {
+            Descriptor(mediaType: MediaType.ociManifest, digest: SHA256Digest.of(Data((v ?? "none").utf8)), size: 1,
+                       platform: Platform(os: "windows", architecture: arch, osVersion: v))
+        }
+        let entries = [try entry("10.0.17763.6414"), try entry("10.0.20348.999"), try entry("10.0.20348.2762"),
+                       try entry("10.0.20348.3000", arch: "arm64"), try entry("10.0.26100.1")]
+        let p = try PlatformSpec(parsing: "windows/amd64:ltsc2022")
+        #expect(try BaseResolver.choose(from: entries, for: p, base: "b").platform?.osVersion == "10.0.20348.2762")
+        let exact = try PlatformSpec(parsing: "windows/amd64:10.0.20348.999")
+        #expect(try BaseResolver.choose(from: entries, for: exact, base: "b").platform?.osVersion == "10.0.20348.999")
+        let missing = try PlatformSpec(parsing: "windows/amd64:1909")
+        #expect(throws: BuildError.self) { try BaseResolver.choose(from: entries, for: missing, base: "b") }
+    }
+}
