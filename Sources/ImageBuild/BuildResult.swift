@@ -1,4 +1,5 @@
 import OCIModel
+import RegistryClient
 
 /// What a build produced, printed by `--format json`.
 public struct BuildResult: Sendable, Codable, Equatable {
@@ -26,4 +27,6 @@ public struct BuildResult: Sendable, Codable, Equatable {
     /// Distinct layers built (equal layers across platforms are built once).
     public var layersBuilt: Int
     public var transfer: PublishStats
+    /// HTTP requests and body bytes over all registries used (bases and destinations).
+    public var network: TransferStats
 }

@@ -8,13 +8,21 @@ import RegistryClient
 public struct Builder: Sendable {
     public var plan: BuildPlan
     public var registryOptions: RegistryOptions
-    /// Human-readable progress lines (stderr in the CLI).
-    public var log: @Sendable (String) -> Void
+    /// Blob transfers in flight at once per destination.
+    public var concurrency: Int
+    /// Receives progress events (the CLI renders them; tests may collect them).
+    public var events: @Sendable (BuildEvent) -> Void
 
-    public init(plan: BuildPlan, registryOptions: RegistryOptions, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// Default transfer concurrency: uploads wait on the network, not the CPU, so a few more than
+    /// the two cores of a typical CI runner keep the link busy without thrashing the disk.
+    public static let defaultConcurrency = 4
+
+    public init(plan: BuildPlan, registryOptions: RegistryOptions, concurrency: Int = Builder.defaultConcurrency,
+                events: @escaping @Sendable (BuildEvent) -> Void = { _ in }) {
         self.plan = plan
         self.registryOptions = registryOptions
-        self.log = log
+        self.concurrency = max(1, concurrency)
+        self.events = events
     }
 
     /// RFC 3339 time of `SOURCE_DATE_EPOCH` (or 0), used for every `created` field.
@@ -61,7 +69,7 @@ public struct Builder: Sendable {
             for try await (i, b) in group { out[i] = b }
             return out.map { $0! }
         }
-        for (p, b) in zip(plan.platforms, bases) { log("base for \(p.platform): \(b.pinned)") }
+        for (p, b) in zip(plan.platforms, bases) { events(.baseResolved(platform: p.platform.description, pinned: b.pinned)) }
 
         // 2. Layers: one build per distinct content.
         var built: [LayerKey: BuiltLayer] = [:]
@@ -69,7 +77,7 @@ public struct Builder: Sendable {
             let path = work.path("layer-\(built.count).tar.gz")
             let layer = try LayerWriter.build(entries: p.entries, options: LayerOptions(format: p.layerKey.format, mtime: plan.epoch), to: path)
             built[p.layerKey] = layer
-            log("built \(p.layerKey.format.rawValue) layer \(layer.digest.short) (\(layer.size) bytes, diffID \(layer.diffID.short))")
+            events(.layerBuilt(format: p.layerKey.format.rawValue, digest: layer.digest, size: layer.size, diffID: layer.diffID))
         }
 
         // 3. Images and index.
@@ -91,9 +99,9 @@ public struct Builder: Sendable {
         for dest in plan.destinations {
             switch dest {
             case let .registry(ref):
-                stats.add(try await RegistryPublisher(reference: ref, pool: pool).publish(publication, log: log))
+                stats.add(try await RegistryPublisher(reference: ref, pool: pool, concurrency: concurrency).publish(publication, events: events))
             case let .layout(dir, tag):
-                stats.add(try await LayoutPublisher(directory: dir, tag: tag ?? "latest").publish(publication, log: log))
+                stats.add(try await LayoutPublisher(directory: dir, tag: tag ?? "latest").publish(publication, events: events))
             case .scratch:
                 throw BuildError.invalidLocation("scratch", reason: "scratch cannot be a destination")
             }
@@ -108,7 +116,8 @@ public struct Builder: Sendable {
                       layers: image.layers.count, newLayer: image.newLayer?.digest.description)
             },
             layersBuilt: built.count,
-            transfer: stats)
+            transfer: stats,
+            network: await pool.stats())
     }
 }
 

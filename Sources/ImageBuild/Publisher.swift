@@ -22,10 +22,11 @@ struct Publication: Sendable {
 struct RegistryPublisher: Sendable {
     var reference: ImageReference
     var pool: RegistryPool
-    /// Blobs in flight at once; uploads are I/O bound, two cores suffice for several.
-    var concurrency = 4
+    /// Blobs in flight at once.
+    var concurrency: Int
 
-    func publish(_ pub: Publication, log: @escaping @Sendable (String) -> Void) async throws -> PublishStats {
+    func publish(_ pub: Publication, events: @escaping @Sendable (BuildEvent) -> Void) async throws -> PublishStats {
+        let name = reference.description
         let client = await pool.client(for: reference)
         let repo = RegistryRepository(client: client, repository: reference.repository)
         var stats = PublishStats()
@@ -37,7 +38,7 @@ struct RegistryPublisher: Sendable {
             func launch() {
                 let blob = blobs[next]
                 next += 1
-                group.addTask { try await transfer(blob, to: repo, cache: pub.cache, log: log) }
+                group.addTask { try await transfer(blob, to: repo, cache: pub.cache, name: name, events: events) }
             }
             while next < min(concurrency, blobs.count) { launch() }
             while let s = try await group.next() {
@@ -48,20 +49,29 @@ struct RegistryPublisher: Sendable {
         for image in pub.images {
             _ = try await repo.putManifest(image.manifest, mediaType: image.manifestMediaType, reference: image.manifestDigest.description)
             stats.manifestsPushed += 1
+            events(.manifestPushed(destination: name, reference: image.manifestDigest.description))
         }
         _ = try await repo.putManifest(pub.index, mediaType: pub.indexMediaType, reference: reference.tag ?? "latest")
         stats.manifestsPushed += 1
-        log("pushed \(reference.withTag(reference.tag).withDigest(nil)) → \(pub.indexDigest)")
+        events(.published(destination: name, index: pub.indexDigest))
         return stats
     }
 
     private func transfer(_ blob: PendingBlob, to repo: RegistryRepository, cache: BaseBlobCache,
-                          log: @Sendable (String) -> Void) async throws -> PublishStats {
+                          name: String, events: @Sendable (BuildEvent) -> Void) async throws -> PublishStats {
         var s = PublishStats()
+        let start = ContinuousClock.now
+        func finished(_ how: BuildEvent.BlobOutcome) {
+            let d = ContinuousClock.now - start
+            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            events(.blobFinished(destination: name, digest: blob.digest, size: blob.size, how: how, seconds: seconds))
+        }
         if try await repo.hasBlob(blob.digest) {
             s.blobsSkipped = 1
+            finished(.skipped)
             return s
         }
+        events(.blobStarted(destination: name, digest: blob.digest, size: blob.size))
         switch blob.origin {
         case let .data(data):
             try await repo.putBlob(blob.digest, data: data)
@@ -71,6 +81,7 @@ struct RegistryPublisher: Sendable {
             if let origin = base.registryOrigin, origin.apiHost == reference.apiHost,
                try await repo.mount(blob.digest, from: origin.repository) {
                 s.blobsMounted = 1
+                finished(.mounted)
                 return s
             }
             let path = try await cache.file(for: blob.digest, from: base)
@@ -78,7 +89,7 @@ struct RegistryPublisher: Sendable {
         }
         s.blobsUploaded = 1
         s.bytesUploaded = blob.size
-        log("uploaded \(blob.digest.short) (\(blob.size) bytes)")
+        finished(.uploaded)
         return s
     }
 }
@@ -89,7 +100,7 @@ struct LayoutPublisher: Sendable {
     var directory: String
     var tag: String
 
-    func publish(_ pub: Publication, log: @escaping @Sendable (String) -> Void) async throws -> PublishStats {
+    func publish(_ pub: Publication, events: @escaping @Sendable (BuildEvent) -> Void) async throws -> PublishStats {
         let writer = try OCILayoutWriter(root: directory)
         var stats = PublishStats()
         stats.foreignLayersSkipped = pub.foreignLayerCount
@@ -115,7 +126,7 @@ struct LayoutPublisher: Sendable {
             writer.abandon()
             throw error
         }
-        log("wrote oci:\(directory):\(tag) → \(pub.indexDigest)")
+        events(.published(destination: "oci:\(directory):\(tag)", index: pub.indexDigest))
         return stats
     }
 }

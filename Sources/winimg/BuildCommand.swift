@@ -73,15 +73,27 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Option(help: "Progress on stderr: auto (live on a terminal, lines in CI), tty, plain or quiet. JSON output implies quiet unless set.")
+    var progress: ProgressMode?
+
+    @Flag(name: [.customShort("q"), .long], help: "No progress output (same as --progress quiet).")
+    var quiet = false
+
+    @Option(help: "Blob transfers in flight at once per destination.")
+    var jobs: Int = Builder.defaultConcurrency
+
     func run() async throws {
         do {
             let spec = try resolvedSpec()
             let plan = try BuildPlan(spec: spec)
-            let quiet = format == .json
-            let builder = Builder(plan: plan, registryOptions: RegistryOptions(), log: { line in
-                if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-            })
-            let result = try await builder.run()
+            guard jobs >= 1 else { throw BuildError.invalidFlag("--jobs", String(jobs), hint: "use 1 or more") }
+            let mode = quiet ? .quiet : (progress ?? (format == .json ? .quiet : .auto))
+            let display = ProgressDisplay(mode: mode)
+            let builder = Builder(plan: plan, registryOptions: RegistryOptions(), concurrency: jobs,
+                                  events: { display.handle($0) })
+            let result: BuildResult
+            do { result = try await builder.run() } catch { display.finish(); throw error }
+            display.finish()
             print(format == .json ? try result.jsonText() : result.text())
         } catch {
             FileHandle.standardError.write(Data("winimg: error: \(error)\n".utf8))
@@ -136,3 +148,5 @@ struct BuildCommand: AsyncParsableCommand {
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
+
+extension ProgressMode: ExpressibleByArgument {}

@@ -109,3 +109,26 @@ import TestSupport
         #expect(releases.first { $0.name == "ltsc2025" }?.build == 26100)
     }
 }
+
+@Suite struct ProgressOutputTests {
+    @Test func plainProgressHasOneLinePerEventAndQuietHasNone() async throws {
+        try await withTestRegistry { registry in
+            let target = "\(registry.host)/e2e/progress:1"
+            let spec = Fixtures.repoPath("examples/pause/winimg.yaml")
+            let plain = try CLITests.winimg(["build", "-f", spec, "-t", target, "--progress", "plain", "--format", "json"])
+            #expect(plain.status == 0, "\(plain.stderrString)")
+            let json = try JSONValue(parsing: plain.stdout)
+            let uploaded = try #require(json["transfer"]?["blobsUploaded"]?.int64Value)
+            let lines = plain.stderrString.split(separator: "\n")
+            #expect(lines.filter { $0.contains(" uploaded (") }.count == Int(uploaded))
+            #expect(lines.filter { $0.hasPrefix("base ") }.count == 5)
+            #expect(lines.last?.hasPrefix("published \(target)") == true)
+            #expect(try #require(json["network"]?["requests"]?.int64Value) > uploaded)
+
+            let quiet = try CLITests.winimg(["build", "-f", spec, "-t", target, "--quiet"])
+            #expect(quiet.status == 0)
+            #expect(quiet.stderr.isEmpty)
+            #expect(quiet.stdoutString.contains("blobs uploaded: 0"), "second push: everything already there")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import OCIModel
+
+/// What a build reports while it runs, for progress displays and logs.
+public enum BuildEvent: Sendable, Equatable {
+    /// A base was resolved and pinned.
+    case baseResolved(platform: String, pinned: String)
+    /// A layer was built (once per distinct content).
+    case layerBuilt(format: String, digest: Digest, size: Int64, diffID: Digest)
+    /// A blob transfer to `destination` began (`size` bytes to move at most).
+    case blobStarted(destination: String, digest: Digest, size: Int64)
+    /// A blob is at `destination`, and how it got there.
+    case blobFinished(destination: String, digest: Digest, size: Int64, how: BlobOutcome, seconds: Double)
+    /// A manifest or index was stored (by digest or tag).
+    case manifestPushed(destination: String, reference: String)
+    /// A destination is complete: its tag now points at the index.
+    case published(destination: String, index: Digest)
+
+    public enum BlobOutcome: String, Sendable, Equatable {
+        case uploaded, mounted, skipped
+    }
+
+    /// One plain line per event (CI logs, `--progress plain`).
+    public var line: String {
+        switch self {
+        case let .baseResolved(platform, pinned): return "base \(platform): \(pinned)"
+        case let .layerBuilt(format, digest, size, diffID):
+            return "built \(format) layer \(digest.short) (\(ByteCount(size)), diffID \(diffID.short))"
+        case let .blobStarted(destination, digest, size): return "\(destination): \(digest.short) (\(ByteCount(size))) …"
+        case let .blobFinished(destination, digest, size, how, seconds):
+            let rate = how == .uploaded && seconds > 0 ? ", \(ByteCount(Int64(Double(size) / seconds)))/s" : ""
+            return "\(destination): \(digest.short) \(how.rawValue) (\(ByteCount(size))\(rate))"
+        case let .manifestPushed(destination, reference): return "\(destination): manifest \(reference)"
+        case let .published(destination, index): return "published \(destination) → \(index)"
+        }
+    }
+}
+
+/// A byte count for people: `512 B`, `8.2 KiB`, `101.1 MiB`.
+public struct ByteCount: CustomStringConvertible, Sendable {
+    public var bytes: Int64
+    public init(_ bytes: Int64) { self.bytes = bytes }
+
+    public var description: String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes), unit = 0
+        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}
