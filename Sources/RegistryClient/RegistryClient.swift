@@ -20,6 +20,8 @@ public actor RegistryClient {
     var baseURL: String?
     var authMode: AuthMode = .anonymous
     var tokens: [String: CachedToken] = [:]
+    /// What uploads learnt about this registry (e.g. it refuses large monolithic PUTs); see `UploadPolicy`.
+    var uploadPolicy = UploadPolicy()
 
     /// Traffic counters since the client was created.
     // internal(set), not private(set): the blob and manifest extensions live in other files.
@@ -116,6 +118,8 @@ public actor RegistryClient {
         case data(Data)
         /// Streamed from the file in chunks, `size` bytes, never held in memory whole.
         case file(path: String, size: Int64)
+        /// `length` bytes of a file from `offset`, streamed (one chunk of a chunked upload).
+        case fileRegion(path: String, offset: Int64, length: Int64)
     }
 
     /// Sends a request to the registry: adds User-Agent and Authorization (only for the registry's own
@@ -148,6 +152,8 @@ public actor RegistryClient {
                 request.body = .bytes(ByteBuffer(data: data))
             case let .file(path, size)?:
                 request.body = .stream(FileChunks(path: path), length: .known(size))
+            case let .fileRegion(path, offset, length)?:
+                request.body = .stream(FileRegion(path: path, offset: offset, length: length), length: .known(length))
             case nil:
                 break
             }

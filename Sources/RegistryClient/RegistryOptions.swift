@@ -37,13 +37,19 @@ public struct RegistryOptions: Sendable {
     /// cut off by total time but by this much silence on the connection (read timeout), so large
     /// layers on slow links still finish.
     public var timeout: Double
+    /// Bytes per `PATCH` for chunked blob uploads. `nil` (the default) uploads each blob in one
+    /// streamed `PUT` and switches a registry to 8 MiB chunks only
+    /// after it answers 413. Raised to the registry's `OCI-Chunk-Min-Length` when that is larger.
+    /// ECR needs at least 5 MiB per chunk, GHCR at most 4 MiB.
+    public var chunkSize: Int?
 
     public init(insecureHosts: Set<String> = [], credentials: [String: Credential] = [:],
-                userAgent: String = "winimg", timeout: Double = 60) {
+                userAgent: String = "winimg", timeout: Double = 60, chunkSize: Int? = nil) {
         self.insecureHosts = insecureHosts
         self.credentials = credentials
         self.userAgent = userAgent
         self.timeout = timeout
+        self.chunkSize = chunkSize
     }
 }
 
