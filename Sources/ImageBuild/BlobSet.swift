@@ -12,6 +12,8 @@ struct PendingBlob: Sendable {
     var digest: Digest
     var size: Int64
     var origin: Origin
+    /// Registry repositories of bases holding this blob, to mount from on the same registry.
+    var mountCandidates: [ImageReference] = []
 }
 
 extension Array where Element == ComposedImage {
@@ -26,7 +28,10 @@ extension Array where Element == ComposedImage {
                 if let built = image.newLayer, built.digest == layer.digest {
                     out.append(PendingBlob(digest: layer.digest, size: layer.size, origin: .file(built.path)))
                 } else {
-                    out.append(PendingBlob(digest: layer.digest, size: layer.size, origin: .base(base)))
+                    // Every base that lists this layer is a place it may be mounted from.
+                    let holders = bases.filter { b in (try? b.manifest?.layers.contains { $0.digest == layer.digest }) == true }
+                    out.append(PendingBlob(digest: layer.digest, size: layer.size, origin: .base(base),
+                                           mountCandidates: holders.compactMap(\.registryOrigin)))
                 }
             }
             if seen.insert(image.configDigest).inserted {

@@ -78,8 +78,9 @@ struct RegistryPublisher: Sendable {
         case let .file(path):
             try await repo.putBlob(blob.digest, size: blob.size, fromFile: path)
         case let .base(base):
-            if let origin = base.registryOrigin, origin.apiHost == reference.apiHost,
-               try await repo.mount(blob.digest, from: origin.repository) {
+            let sameRegistry = blob.mountCandidates.filter { $0.apiHost == reference.apiHost }.map(\.repository)
+            if !sameRegistry.isEmpty,
+               try await repo.client.mountBlob(repository: reference.repository, digest: blob.digest, fromAny: sameRegistry) {
                 s.blobsMounted = 1
                 finished(.mounted)
                 return s
