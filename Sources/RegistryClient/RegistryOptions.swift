@@ -9,11 +9,15 @@ public enum Credential: Sendable, Equatable, CustomStringConvertible {
     case basic(username: String, password: String)
     /// A ready registry token, sent as `Authorization: Bearer` without a token exchange.
     case bearer(token: String)
+    /// An OAuth2 refresh token (docker config `identitytoken`, or a helper's `<token>` username),
+    /// exchanged at the token service for access tokens.
+    case identityToken(String)
 
     public var description: String {
         switch self {
         case let .basic(username, _): return "basic(username: \(username), password: <redacted>)"
         case .bearer: return "bearer(token: <redacted>)"
+        case .identityToken: return "identityToken(<redacted>)"
         }
     }
 
@@ -37,13 +41,17 @@ public struct RegistryOptions: Sendable {
     /// cut off by total time but by this much silence on the connection (read timeout), so large
     /// layers on slow links still finish.
     public var timeout: Double
+    /// Consulted for hosts without an entry in `credentials`: docker config, credential helpers,
+    /// CI environment variables. Nil means only `credentials` are used.
+    public var credentialStore: CredentialStore?
 
     public init(insecureHosts: Set<String> = [], credentials: [String: Credential] = [:],
-                userAgent: String = "winimg", timeout: Double = 60) {
+                userAgent: String = "winimg", timeout: Double = 60, credentialStore: CredentialStore? = nil) {
         self.insecureHosts = insecureHosts
         self.credentials = credentials
         self.userAgent = userAgent
         self.timeout = timeout
+        self.credentialStore = credentialStore
     }
 }
 
