@@ -94,8 +94,8 @@ struct AuthUnitTests {
         ("GET", "/v2/", nil),
         ("GET", "/v2/_catalog", nil),
     ] as [(String, String, String?)])
-    func scopeOfARequest(_ method: String, _ path: String, _ expected: String?) {
-        #expect(Scope.forRequest(method: method, path: path) == expected)
+    func scopeOfARequest(_ c: (method: String, path: String, expected: String?)) {
+        #expect(Scope.forRequest(method: c.method, path: c.path) == c.expected)
     }
 
     /// The existing rule, kept: Basic credentials never travel over plain HTTP to a foreign realm.

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A docker credential helper program, `docker-credential-<name>`, spoken to with its `get` action.
 ///
@@ -19,9 +24,9 @@ struct CredentialHelper: Sendable {
         let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         let program = "docker-credential-" + name
         for dir in path.split(separator: ":", omittingEmptySubsequences: true) {
-            let candidate = dir + "/" + program
+            let candidate = String(dir) + "/" + program
             if FileManager.default.isExecutableFile(atPath: candidate) {
-                executable = String(candidate)
+                executable = candidate
                 return
             }
         }
@@ -83,27 +88,39 @@ struct CredentialHelper: Sendable {
         try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
         try process.run()
         try? stdin.fileHandleForWriting.close()
+        let running = RunningHelper(process: process, stdout: stdout)
         return await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                let timedOut = TimeoutFlag()
-                DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-                    if process.isRunning {
-                        timedOut.set()
-                        process.terminate()
-                    }
-                }
-                let data = (try? stdout.fileHandleForReading.readToEnd()) ?? Data()
-                process.waitUntilExit()
-                continuation.resume(returning: Output(status: process.terminationStatus, stdout: data, timedOut: timedOut.value))
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { running.killIfRunning() }
+                let data = (try? running.stdout.fileHandleForReading.readToEnd()) ?? Data()
+                running.process.waitUntilExit()
+                continuation.resume(returning: Output(status: running.process.terminationStatus, stdout: data,
+                                                      timedOut: running.timedOut))
             }
         }
     }
 }
 
-/// A flag set from the timeout timer and read by the waiting thread.
-private final class TimeoutFlag: @unchecked Sendable {
+/// A started helper, shared between the reading thread and the timeout timer.
+private final class RunningHelper: @unchecked Sendable {
+    let process: Process
+    let stdout: Pipe
     private let lock = NSLock()
-    private var flag = false
-    func set() { lock.withLock { flag = true } }
-    var value: Bool { lock.withLock { flag } }
+    private var killed = false
+
+    init(process: Process, stdout: Pipe) {
+        self.process = process
+        self.stdout = stdout
+    }
+
+    func killIfRunning() {
+        lock.withLock {
+            guard process.isRunning else { return }
+            killed = true
+            // SIGKILL, not terminate(): a child inherits ignored signals, and SIGTERM may be ignored.
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+
+    var timedOut: Bool { lock.withLock { killed } }
 }

@@ -62,7 +62,7 @@ extension RegistryClient {
         let scopeText = scopes.joined(separator: " ")
         let service = service ?? ""
 
-        var grants: [TokenGrant]
+        let grants: [TokenGrant]
         switch credential {
         case let .basic(username, password)?:
             let basic = credential?.basicHeader
