@@ -28,22 +28,76 @@ enum AuthMode: Sendable, Equatable {
     }
 }
 
-/// A registry token and when to stop using it.
-struct CachedToken: Sendable {
+/// A registry token and when it stops being valid (best knowledge: `issued_at` + `expires_in`).
+///
+/// Its descriptions and mirror never show the token.
+struct CachedToken: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     var token: String
     var expires: ContinuousClock.Instant
+
+    /// Seconds of validity left (negative once expired).
+    var remaining: Double {
+        let d = expires - ContinuousClock.now
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    var description: String { "token(<redacted>, \(Int(remaining)) s left)" }
+    var debugDescription: String { description }
+    var customMirror: Mirror { Mirror(self, children: ["remaining": remaining]) }
 }
 
 /// Resource scopes (token.md / scope.md) for repository operations.
 enum Scope {
     static func pull(_ repository: String) -> String { "repository:\(repository):pull" }
     static func push(_ repository: String) -> String { "repository:\(repository):pull,push" }
+
+    /// The scope an API request needs, derived from its path, for messages: `/v2/<name>/blobs/…`
+    /// read with GET is `repository:<name>:pull`. Nil for paths outside a repository.
+    static func forRequest(method: String, path: String) -> String? {
+        guard path.hasPrefix("/v2/") else { return nil }
+        let rest = path.dropFirst(4)
+        // The last marker wins: repository names may themselves contain "blobs" or "manifests".
+        let ends = ["/blobs/", "/manifests/", "/tags/", "/referrers/"].compactMap { rest.range(of: $0, options: .backwards)?.lowerBound }
+        guard let end = ends.max(), end > rest.startIndex else { return nil }
+        let name = rest[..<end]
+        switch method {
+        case "GET", "HEAD": return pull(String(name))
+        case "DELETE": return "repository:\(name):delete"
+        default: return push(String(name))
+        }
+    }
 }
 
 extension RegistryClient {
+    /// Seconds a cached token must still be valid to be sent with an ordinary request. Requests
+    /// reach the registry within this time; longer transfers ask `freshAuthorization` for more.
+    static let tokenRenewalMargin: Double = 10
+
+    /// The credential for this registry: `options.credentials` first, then the credential store.
+    func resolvedCredential() async throws -> Credential? {
+        if let credential = options.credentials[host] { return credential }
+        return try await options.credentialStore?.credential(for: host)
+    }
+
     /// The `Authorization` value for a request needing `scopes`, fetching a token when needed.
     func authorization(scopes: [String]) async throws -> String? {
-        let credential = options.credentials[host]
+        try await authorization(scopes: scopes, validFor: Self.tokenRenewalMargin)
+    }
+
+    /// Makes sure the token for `scopes` stays valid for at least `seconds` more, fetching a new one
+    /// otherwise, and returns the `Authorization` value (nil when requests go anonymously).
+    ///
+    /// Call it before a request that will reach the registry late — the final `PUT` of an upload
+    /// that took minutes — so an expiring token is replaced first rather than refused with 401.
+    /// When the token service grants shorter lifetimes than asked, the freshest token is returned.
+    /// Basic credentials and configured registry tokens do not expire and are returned as they are.
+    @discardableResult
+    func freshAuthorization(for scopes: [String], validFor seconds: Double) async throws -> String? {
+        try await authorization(scopes: scopes, validFor: max(seconds, Self.tokenRenewalMargin))
+    }
+
+    private func authorization(scopes: [String], validFor seconds: Double) async throws -> String? {
+        let credential = try await resolvedCredential()
         // A ready token is used as is: nothing to exchange.
         if case let .bearer(token)? = credential { return "Bearer \(token)" }
         switch authMode {
@@ -52,90 +106,62 @@ extension RegistryClient {
         case .basic:
             return credential?.basicHeader
         case let .bearer(realm, service):
-            let key = scopes.sorted().joined(separator: " ")
-            if let cached = tokens[key], cached.expires > ContinuousClock.now {
+            let key = Self.tokenKey(scopes)
+            if let cached = tokens[key], cached.remaining >= seconds {
                 return "Bearer \(cached.token)"
             }
-            let fresh = try await fetchToken(realm: realm, service: service, scopes: scopes.sorted())
+            let fresh = try await fetchToken(realm: realm, service: service, scopes: scopes.sorted(), credential: credential)
             tokens[key] = fresh
+            // Used even when already short-lived by our clock (skew): the service just issued it.
             return "Bearer \(fresh.token)"
         }
     }
+
+    /// Tokens are cached per scope set; the client is per registry, so this is per (registry, scopes).
+    static func tokenKey(_ scopes: [String]) -> String { Set(scopes).sorted().joined(separator: " ") }
 
     /// Learns from a 401: records the (possibly new) challenge and forgets tokens for these scopes.
     /// Returns the scopes to use on the retry: ours plus any the challenge names.
     func handleUnauthorized(_ response: HTTPClientResponse, scopes: [String]) -> [String] {
         let challenges = AuthChallenge.parse(headers: response.headers["WWW-Authenticate"])
         if !challenges.isEmpty { authMode = AuthMode(challenges: challenges) }
-        tokens[scopes.sorted().joined(separator: " ")] = nil
+        tokens[Self.tokenKey(scopes)] = nil
         var merged = scopes
         if let bearer = challenges.first(where: { $0.scheme == "bearer" }), let wanted = bearer["scope"] {
             // One quoted scope parameter may hold several space-separated scopes.
             for scope in wanted.split(separator: " ").map(String.init) where !merged.contains(scope) {
                 merged.append(scope)
             }
+            tokens[Self.tokenKey(merged)] = nil
         }
         return merged
     }
 
-    /// GET <realm>?service=…&scope=…&scope=… (token.md), with Basic credentials when we have them.
-    private func fetchToken(realm: String, service: String?, scopes: [String]) async throws -> CachedToken {
-        guard var components = URLComponents(string: realm), let realmHost = components.host,
-              let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http" else {
-            throw RegistryError.tokenRequestFailed(realm: realm, status: nil, reason: "the registry announced an unusable token realm")
+    /// The explanation of a 401/403 that survived re-authentication: who we were, what scope the
+    /// request needs, and how to log in. Never a secret.
+    func unauthorizedReason(status: Int, method: String, path: String) async -> String {
+        let scope = Scope.forRequest(method: method, path: path)
+        let scopeText = scope.map { " (scope \($0))" } ?? ""
+        let login = "run `docker login \(host)` or pass --username/--password-stdin"
+        if status == 403 {
+            return "access denied\(scopeText): the credentials for \(host) lack this permission"
         }
-        var items = components.queryItems ?? []
-        if let service { items.append(URLQueryItem(name: "service", value: service)) }
-        for scope in scopes { items.append(URLQueryItem(name: "scope", value: scope)) }
-        components.queryItems = items
-        // URLComponents leaves ':' '/' and '+' alone in queries; Go servers read '+' as a space.
-        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-        guard let url = components.string else {
-            throw RegistryError.tokenRequestFailed(realm: realm, status: nil, reason: "cannot build the token URL")
+        switch try? await resolvedCredential() {
+        case nil:
+            return "authentication required: no credentials configured for \(host) and anonymous access was refused\(scopeText); \(login)"
+        case let .basic(username, _)?:
+            return "the registry rejected the credentials for user '\(username)'\(scopeText); \(login)"
+        case .bearer?:
+            return "the registry rejected the configured registry token for \(host)\(scopeText); \(login)"
+        case .identityToken?:
+            return "the registry rejected the token obtained with the identity token for \(host)\(scopeText); \(login)"
         }
-        let realmDisplay = "\(scheme)://\(realmHost)\(components.path)"
+    }
+}
 
-        var request = HTTPClientRequest(url: url)
-        request.method = .GET
-        request.headers.add(name: "User-Agent", value: options.userAgent)
-        if let basic = options.credentials[host]?.basicHeader {
-            // Never send the password in clear text to a non-local realm.
-            let realmAuthority = components.port.map { "\(realmHost):\($0)" } ?? realmHost
-            guard scheme == "https" || isPlainHTTPAllowed(realmAuthority) || isPlainHTTPAllowed(realmHost) else {
-                throw RegistryError.tokenRequestFailed(realm: realmDisplay, status: nil,
-                    reason: "refusing to send credentials over plain HTTP; add the realm host to the insecure hosts")
-            }
-            request.headers.add(name: "Authorization", value: basic)
-        }
-
-        let response: HTTPClientResponse
-        do {
-            stats.requests += 1
-            response = try await httpClient.execute(request, timeout: .milliseconds(Int64(options.timeout * 1000)))
-        } catch {
-            throw RegistryError.tokenRequestFailed(realm: realmDisplay, status: nil, reason: "\(error)")
-        }
-        let body = Data(buffer: try await response.body.collect(upTo: 1 << 20))
-        guard response.status == .ok else {
-            let who = options.credentials[host] == nil ? "anonymous access" : "the configured credentials for \(host)"
-            var reason = response.status == .unauthorized || response.status == .forbidden
-                ? "the token service rejected \(who)" : "unexpected answer"
-            let details = RegistryErrorDetail.parse(body)
-            if !details.isEmpty { reason += ": " + details.map(\.description).joined(separator: "; ") }
-            throw RegistryError.tokenRequestFailed(realm: realmDisplay, status: Int(response.status.code), reason: reason)
-        }
-        struct TokenResponse: Decodable {
-            var token: String?
-            var access_token: String?
-            var expires_in: Int?
-        }
-        guard let decoded = try? JSONDecoder().decode(TokenResponse.self, from: body),
-              let token = decoded.access_token ?? decoded.token, !token.isEmpty else {
-            throw RegistryError.tokenRequestFailed(realm: realmDisplay, status: 200, reason: "the answer holds no token")
-        }
-        // token.md: default 60 s; distribution clamps shorter lifetimes to 60. Renew 10 s early so a
-        // token does not expire between our check and the registry's.
-        let lifetime = max(decoded.expires_in ?? 60, 60)
-        return CachedToken(token: token, expires: .now + .seconds(lifetime - 10))
+/// `dump(client)` and debuggers would otherwise list the token cache.
+extension RegistryClient: CustomReflectable {
+    public nonisolated var customMirror: Mirror {
+        Mirror(self, children: ["host": host], displayStyle: .class)
     }
 }

@@ -69,7 +69,7 @@ public struct AuthChallenge: Sendable, Equatable, CustomStringConvertible {
                 }
                 s.index += 1
                 s.skipSpaces()
-                let value = s.peek == .quote ? s.quotedString() : s.token()
+                let value = s.peek == .quote ? s.quotedString() : s.unquotedValue()
                 guard let value else { malformed = true; break }
                 // RFC 7235: a parameter name appears once per challenge; keep the first.
                 if challenge.parameters[name.lowercased()] == nil {
@@ -111,6 +111,15 @@ private struct ChallengeScanner {
     mutating func token() -> String? {
         let start = index
         while let c = peek, Self.isTokenChar(c) { index += 1 }
+        return index > start ? String(decoding: bytes[start..<index], as: UTF8.self) : nil
+    }
+
+    /// An unquoted parameter value. RFC 7235 allows only a token, but some token services send
+    /// realms unquoted (`realm=https://auth.example/token`); reading up to the next comma or
+    /// whitespace accepts those without changing how valid headers parse.
+    mutating func unquotedValue() -> String? {
+        let start = index
+        while let c = peek, c != .comma, c != .space, c != .tab, c != .quote { index += 1 }
         return index > start ? String(decoding: bytes[start..<index], as: UTF8.self) : nil
     }
 

@@ -174,8 +174,7 @@ extension RegistryClient {
     /// this body with their refresh call; until then a cached token about to expire is dropped, so
     /// `send` fetches a fresh one for the PUT.
     func prepareCommitAuthorization(scopes: [String]) async throws {
-        let key = scopes.sorted().joined(separator: " ")
-        if let cached = tokens[key], cached.expires < .now + .seconds(30) { tokens[key] = nil }
+        try await freshAuthorization(for: scopes, validFor: 30)
     }
 
     /// Classifies an unexpected PATCH/PUT answer: 416 asks for a status check, a lost session for a

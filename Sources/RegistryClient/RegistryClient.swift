@@ -245,13 +245,7 @@ public actor RegistryClient {
         let (h, path) = Self.display(url)
         let code = Int(response.status.code)
         if code == 401 || code == 403 {
-            let reason: String
-            switch (code, options.credentials[host]) {
-            case (403, _): reason = "access denied"
-            case (_, nil): reason = "authentication required: no credentials configured for \(host) and anonymous access was refused"
-            case let (_, .basic(username, _)?): reason = "the registry rejected the credentials for user '\(username)'"
-            case (_, .bearer?): reason = "the registry rejected the configured token"
-            }
+            let reason = await unauthorizedReason(status: code, method: method.rawValue, path: path)
             return .unauthorized(status: code, method: method.rawValue, host: h, path: path, reason: reason, errors: details)
         }
         var text: String?

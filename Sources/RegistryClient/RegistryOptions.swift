@@ -9,11 +9,15 @@ public enum Credential: Sendable, Equatable, CustomStringConvertible {
     case basic(username: String, password: String)
     /// A ready registry token, sent as `Authorization: Bearer` without a token exchange.
     case bearer(token: String)
+    /// An OAuth2 refresh token (docker config `identitytoken`, or a helper's `<token>` username),
+    /// exchanged at the token service for access tokens.
+    case identityToken(String)
 
     public var description: String {
         switch self {
         case let .basic(username, _): return "basic(username: \(username), password: <redacted>)"
         case .bearer: return "bearer(token: <redacted>)"
+        case .identityToken: return "identityToken(<redacted>)"
         }
     }
 
@@ -42,14 +46,19 @@ public struct RegistryOptions: Sendable {
     /// after it answers 413. Raised to the registry's `OCI-Chunk-Min-Length` when that is larger.
     /// ECR needs at least 5 MiB per chunk, GHCR at most 4 MiB.
     public var chunkSize: Int?
+    /// Consulted for hosts without an entry in `credentials`: docker config, credential helpers,
+    /// CI environment variables. Nil means only `credentials` are used.
+    public var credentialStore: CredentialStore?
 
     public init(insecureHosts: Set<String> = [], credentials: [String: Credential] = [:],
-                userAgent: String = "winimg", timeout: Double = 60, chunkSize: Int? = nil) {
+                userAgent: String = "winimg", timeout: Double = 60, chunkSize: Int? = nil,
+                credentialStore: CredentialStore? = nil) {
         self.insecureHosts = insecureHosts
         self.credentials = credentials
         self.userAgent = userAgent
         self.timeout = timeout
         self.chunkSize = chunkSize
+        self.credentialStore = credentialStore
     }
 }
 

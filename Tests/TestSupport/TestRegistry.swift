@@ -34,8 +34,10 @@ public actor TestRegistry {
     ///   - tokenRealm: enables distribution's `silly` auth: Bearer challenges pointing at this realm
     ///     with service `test-registry`; any `Authorization` header is then accepted.
     ///   - relativeURLs: `Location` headers become relative paths.
+    ///   - tokenTrust: with `tokenRealm`, distribution's real `token` auth instead of `silly`: the
+    ///     registry verifies JWTs signed by that issuer (see `TokenServer.Options.signing`).
     public static func start(users: [String: String] = [:], tokenRealm: String? = nil,
-                             relativeURLs: Bool = false) async throws -> TestRegistry {
+                             relativeURLs: Bool = false, tokenTrust: TokenTrust? = nil) async throws -> TestRegistry {
         let dir = try TempDir(prefix: "winimg-registry")
         do {
             var htpasswd: String?
@@ -52,7 +54,7 @@ public actor TestRegistry {
             // A port found free can be taken before the registry binds it; try a few.
             for attempt in 1...5 {
                 let port = try freeLoopbackPort()
-                let config = try dir.write("config-\(attempt).yml", Data(configYAML(port: port, dir: dir.path, htpasswd: htpasswd, tokenRealm: tokenRealm, relativeURLs: relativeURLs).utf8))
+                let config = try dir.write("config-\(attempt).yml", Data(configYAML(port: port, dir: dir.path, htpasswd: htpasswd, tokenRealm: tokenRealm, relativeURLs: relativeURLs, tokenTrust: tokenTrust).utf8))
                 let logPath = dir.file("registry-\(attempt).log")
                 _ = FileManager.default.createFile(atPath: logPath, contents: nil)
                 let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -95,7 +97,7 @@ public actor TestRegistry {
     public nonisolated var storageRoot: String { directory + "/data" }
 
     private static func configYAML(port: Int, dir: String, htpasswd: String?, tokenRealm: String?,
-                                   relativeURLs: Bool) -> String {
+                                   relativeURLs: Bool, tokenTrust: TokenTrust? = nil) -> String {
         var yaml = """
         version: 0.1
         log:
@@ -127,7 +129,17 @@ public actor TestRegistry {
 
             """
         }
-        if let tokenRealm {
+        if let tokenRealm, let tokenTrust {
+            yaml += """
+            auth:
+              token:
+                realm: \(tokenRealm)
+                service: test-registry
+                issuer: \(tokenTrust.issuer)
+                rootcertbundle: \(tokenTrust.rootCertBundle)
+
+            """
+        } else if let tokenRealm {
             yaml += """
             auth:
               silly:
@@ -142,8 +154,10 @@ public actor TestRegistry {
 
 /// Starts a registry, runs `body`, and stops the registry whatever happens.
 public func withTestRegistry<T>(users: [String: String] = [:], tokenRealm: String? = nil, relativeURLs: Bool = false,
+                                tokenTrust: TokenTrust? = nil,
                                 _ body: (TestRegistry) async throws -> T) async throws -> T {
-    let registry = try await TestRegistry.start(users: users, tokenRealm: tokenRealm, relativeURLs: relativeURLs)
+    let registry = try await TestRegistry.start(users: users, tokenRealm: tokenRealm, relativeURLs: relativeURLs,
+                                                tokenTrust: tokenTrust)
     do {
         let result = try await body(registry)
         await registry.stop()
