@@ -82,6 +82,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: "Blob transfers in flight at once per destination.")
     var jobs: Int = Builder.defaultConcurrency
 
+    @OptionGroup(title: "Registry access")
+    var registry: RegistryFlags
+
     func run() async throws {
         do {
             let spec = try resolvedSpec()
@@ -89,7 +92,7 @@ struct BuildCommand: AsyncParsableCommand {
             guard jobs >= 1 else { throw BuildError.invalidFlag("--jobs", String(jobs), hint: "use 1 or more") }
             let mode = quiet ? .quiet : (progress ?? (format == .json ? .quiet : .auto))
             let display = ProgressDisplay(mode: mode)
-            let builder = Builder(plan: plan, registryOptions: RegistryOptions(), concurrency: jobs,
+            let builder = Builder(plan: plan, registryOptions: try registry.options(destinations: plan.destinations), concurrency: jobs,
                                   events: { display.handle($0) })
             let result: BuildResult
             do { result = try await builder.run() } catch { display.finish(); throw error }

@@ -132,3 +132,59 @@ import TestSupport
         }
     }
 }
+
+@Suite struct CLICredentialTests {
+    static let password = "s3cret-Pa55:with-colon"
+
+    @Test func pushWithPasswordStdinEnvironmentOrNothing() async throws {
+        try await withTestRegistry(users: ["ci": Self.password]) { registry in
+            let spec = Fixtures.repoPath("examples/pause/winimg.yaml")
+            let target = "\(registry.host)/e2e/auth:1"
+            var env = ProcessInfo.processInfo.environment
+            env["PW"] = Self.password
+            let noConfig = try TempDir()   // no stored credentials from the machine
+            defer { noConfig.remove() }
+            env["DOCKER_CONFIG"] = noConfig.path
+
+            // 1. --username + --password-stdin.
+            let piped = try TestSupport.run("/bin/sh", ["-c", "printf %s \"$PW\" | \"$0\" \"$@\"", CLITests.winimg,
+                                                        "build", "-f", spec, "-t", target, "--progress", "plain",
+                                                        "--username", "ci", "--password-stdin"], environment: env)
+            #expect(piped.status == 0, "\(piped.stderrString)")
+
+            // 2. The CI variables.
+            var ciEnv = env
+            ciEnv["WINIMG_REGISTRY_USERNAME"] = "ci"
+            ciEnv["WINIMG_REGISTRY_PASSWORD"] = Self.password
+            let fromEnv = try TestSupport.run(CLITests.winimg, ["build", "-f", spec, "-t", target, "--progress", "plain"], environment: ciEnv)
+            #expect(fromEnv.status == 0, "\(fromEnv.stderrString)")
+
+            // 3. Nothing: a clear refusal that says how to log in.
+            let none = try TestSupport.run(CLITests.winimg, ["build", "-f", spec, "-t", target], environment: env)
+            #expect(none.status != 0)
+            #expect(none.stderrString.contains("--password-stdin") || none.stderrString.contains("docker login"), "\(none.stderrString)")
+
+            // 4. A wrong password is refused without being echoed.
+            var wrong = env
+            wrong["PW"] = "wrong-\(Self.password)"
+            let bad = try TestSupport.run("/bin/sh", ["-c", "printf %s \"$PW\" | \"$0\" \"$@\"", CLITests.winimg,
+                                                      "build", "-f", spec, "-t", target, "--progress", "plain",
+                                                      "--username", "ci", "--password-stdin"], environment: wrong)
+            #expect(bad.status != 0)
+            for r in [piped, fromEnv, none, bad] {
+                #expect(!r.stdoutString.contains("s3cret") && !r.stderrString.contains("s3cret"), "a secret leaked")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        (["--username", "u"], "--password-stdin"),
+        (["--password-stdin"], "also give --username"),
+        (["--chunk-size", "lots"], "positive size"),
+    ])
+    func credentialFlagMistakes(args: [String], message: String) throws {
+        let r = try CLITests.winimg(["build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"), "-t", "127.0.0.1:1/x:y"] + args)
+        #expect(r.status != 0)
+        #expect(r.stderrString.contains(message), "\(r.stderrString)")
+    }
+}
