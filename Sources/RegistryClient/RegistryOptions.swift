@@ -37,13 +37,21 @@ public struct RegistryOptions: Sendable {
     /// cut off by total time but by this much silence on the connection (read timeout), so large
     /// layers on slow links still finish.
     public var timeout: Double
+    /// A PEM file of extra CA certificates trusted for HTTPS, on top of the system trust store
+    /// (for registries with a private or self-signed CA). Read when the HTTP client is created.
+    public var caFile: String?
+    /// When and how long transient failures are retried.
+    public var retry: RetryPolicy
 
     public init(insecureHosts: Set<String> = [], credentials: [String: Credential] = [:],
-                userAgent: String = "winimg", timeout: Double = 60) {
+                userAgent: String = "winimg", timeout: Double = 60, caFile: String? = nil,
+                retry: RetryPolicy = RetryPolicy()) {
         self.insecureHosts = insecureHosts
         self.credentials = credentials
         self.userAgent = userAgent
         self.timeout = timeout
+        self.caFile = caFile
+        self.retry = retry
     }
 }
 
