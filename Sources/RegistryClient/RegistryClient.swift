@@ -210,7 +210,7 @@ public actor RegistryClient {
                 let (h, path) = Self.display(url)
                 switch TransportFailure(error) {
                 case .untrustedCertificate:
-                    throw RegistryError.untrustedCertificate(host: h, reason: "\(error)")
+                    throw RegistryError.untrustedCertificate(host: h, reason: TransportFailure.certificateReason(error))
                 case .transient where mayRepeat:
                     if let delay = budget.nextDelay(retryAfter: nil) {
                         try await Task.sleep(for: .seconds(delay))

@@ -97,6 +97,17 @@ enum TransportFailure: Equatable {
     }
 }
 
+extension TransportFailure {
+    /// A readable reason for an untrusted certificate; BoringSSL's own text is a raw error stack.
+    static func certificateReason(_ error: any Error) -> String {
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname || extra == .serverHostnameImpossibleToMatch {
+            return "the certificate is not issued for this host name or address"
+        }
+        return "certificate verification failed: the chain does not lead to a trusted CA, "
+            + "or the certificate has expired or does not name this host"
+    }
+}
+
 extension RegistryClient {
     /// Runs `body` — one logical registry operation, e.g. "open an upload session and PUT the blob"
     /// or "GET a blob and stream it to disk" — again when it fails transiently, under

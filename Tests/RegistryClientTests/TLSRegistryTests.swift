@@ -38,6 +38,7 @@ struct TLSRegistryTests {
             #expect(host == registry.host)
             #expect(error?.description.contains("--ca-file") == true)
             #expect(error?.description.contains("not trusted") == true)
+            #expect(error?.description.contains("trusted CA") == true)   // readable, not a BoringSSL stack
             #expect(await client.baseURL == nil)
             // Reported at once: one HTTPS attempt, no retries, no plain-HTTP attempt.
             #expect(await client.stats.requests == 1)
