@@ -79,16 +79,11 @@ struct RetryBehaviourTests {
 
     @Test(arguments: ["1", "http-date"])
     func retryAfterIsHonoured(_ form: String) async throws {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        try await withProxiedClient { client, proxy, registry in
+        let fault: FaultProxy.Fault = form == "1"
+            ? .status(429, code: "TOOMANYREQUESTS", retryAfter: "1")
+            : .retryAfterDate(status: 429, secondsAhead: 2)
+        try await withProxiedClient(rules: [.init("GET", "/manifests/v1$", on: 1...1, fault)]) { client, proxy, registry in
             try await seed(registry)
-            // Set only now, so the date (whole seconds, 1-2 s ahead) is still ahead when the request comes.
-            let asked = Date().addingTimeInterval(2)
-            let value = form == "1" ? "1" : formatter.string(from: asked)
-            proxy.setRules([.init("GET", "/manifests/v1$", on: 1...1, .status(429, code: "TOOMANYREQUESTS", retryAfter: value))])
             _ = try await client.manifest(repository: "probe/app", reference: "v1")
             let gets = proxy.requests.filter { $0.method == "GET" && $0.path.hasSuffix("/manifests/v1") }
             try #require(gets.count == 2)
@@ -96,8 +91,10 @@ struct RetryBehaviourTests {
             if form == "1" {
                 #expect(seconds(gets[0].time, gets[1].time) >= 1.0)
             } else {
-                // The fault was served before the date and the retry came at or after it.
-                let notBefore = try #require(formatter.date(from: value))
+                // The date was ahead of the faulted request, and the retry came at or after it.
+                let sent = try #require(gets[0].retryAfterSent)
+                let secondsSinceEpoch = try #require(RetryPolicy.retryAfter(sent, now: Date(timeIntervalSince1970: 0)))
+                let notBefore = Date(timeIntervalSince1970: secondsSinceEpoch)
                 #expect(gets[0].date < notBefore && gets[1].date >= notBefore)
             }
         }

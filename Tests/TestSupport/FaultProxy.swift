@@ -27,6 +27,9 @@ public final class FaultProxy: @unchecked Sendable {
         case respond(status: Int, headers: [String: String] = [:], body: String = "")
         /// Wait, then forward.
         case delay(seconds: Double)
+        /// Answer `status` with `Retry-After` as an HTTP-date `secondsAhead` seconds after the
+        /// answer (whole seconds, so 1 s less at worst); the value sent is in `Seen.retryAfterSent`.
+        case retryAfterDate(status: Int, secondsAhead: Int)
 
         /// A bare status with a distribution-style error body, e.g. `.status(503)`.
         public static func status(_ code: Int, code errorCode: String = "UNAVAILABLE",
@@ -68,6 +71,17 @@ public final class FaultProxy: @unchecked Sendable {
         public var time: ContinuousClock.Instant
         /// Wall-clock arrival, for comparing with HTTP dates.
         public var date: Date
+        /// The `Retry-After` a `.retryAfterDate` fault answered with.
+        public var retryAfterSent: String?
+    }
+
+    /// IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+    public static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
     }
 
     /// `127.0.0.1:PORT` of the proxy, the form `RegistryClient(host:)` takes.
@@ -158,9 +172,14 @@ public final class FaultProxy: @unchecked Sendable {
                 ruleCounts[index] += 1
                 if chosen == nil, rule.occurrences.contains(ruleCounts[index]) { chosen = rule.fault }
             }
-            seen.append(Seen(method: method, path: path, headers: head.headers, fault: chosen, time: .now, date: Date()))
+            seen.append(Seen(method: method, path: path, headers: head.headers, fault: chosen, time: .now, date: Date(), retryAfterSent: nil))
             return chosen
         }
+    }
+
+    /// Records the Retry-After sent for the latest request.
+    private func noteRetryAfter(_ value: String) {
+        lock.withLock { if !seen.isEmpty { seen[seen.count - 1].retryAfterSent = value } }
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
@@ -177,6 +196,11 @@ public final class FaultProxy: @unchecked Sendable {
                     body.clear()
                     received = 0
                     fault = decide(h)
+                    if case let .retryAfterDate(status, ahead)? = fault {
+                        let value = Self.httpDate(Date().addingTimeInterval(Double(ahead)))
+                        noteRetryAfter(value)
+                        fault = .status(status, code: "TOOMANYREQUESTS", retryAfter: value)
+                    }
                 case var .body(chunk):
                     received += chunk.readableBytes
                     if case let .resetRequest(n)? = fault, received >= n { return await Self.reset(channel) }
