@@ -122,7 +122,7 @@ extension RegistryClient {
                                           body: source.body(offset: offset, length: length, total: size),
                                           scopes: scopes, longTransfer: true)
             } catch let error as RegistryError {
-                guard case .connectionFailed = error else { throw error }
+                guard Self.interruptsUpload(error) else { throw error }
                 throw UploadSetback.interrupted(error, committing: false)
             }
             switch response.status.code {
@@ -149,10 +149,13 @@ extension RegistryClient {
         let url = Self.appendingQuery(session.url, "digest", digest.description)
         let response: HTTPClientResponse
         do {
+            // Not replayed by `send` on the same URL: after a lost or failed commit the blob may be
+            // stored already, or the session spent; the recovery below checks (HEAD) and, if needed,
+            // starts a new session, which a plain repeat of the PUT cannot do.
             response = try await send(.PUT, url, headers: ["Content-Type": "application/octet-stream"], body: body,
-                                      scopes: scopes, longTransfer: true)
+                                      scopes: scopes, longTransfer: true, replayable: false)
         } catch let error as RegistryError {
-            guard case .connectionFailed = error else { throw error }
+            guard Self.interruptsUpload(error) else { throw error }
             throw UploadSetback.interrupted(error, committing: true)
         }
         switch response.status.code {
@@ -182,8 +185,20 @@ extension RegistryClient {
     func setback(_ response: HTTPClientResponse, _ method: HTTPMethod, _ url: String) async -> Error {
         let error = await failure(response, method, url)
         if error.status == 416 { return UploadSetback.interrupted(error, committing: false) }
+        // A transient answer to the commit or a chunk: recover (HEAD, resume or a new session).
+        if Self.interruptsUpload(error) { return UploadSetback.interrupted(error, committing: method == .PUT) }
         if error.status == 404 || Self.isLostSession(error) { return UploadSetback.sessionLost(error) }
         return error
+    }
+
+    /// A broken connection or a transient status (5xx, 429, …) on a PATCH or the commit: the upload
+    /// is resumed or restarted by the recovery loop rather than failed.
+    static func interruptsUpload(_ error: RegistryError) -> Bool {
+        switch error {
+        case .connectionFailed: return true
+        case let .http(status, _, _, _, _, _, _): return RetryPolicy.transientStatuses.contains(status)
+        default: return false
+        }
     }
 
     static func isLostSession(_ error: RegistryError) -> Bool {
@@ -246,9 +261,9 @@ extension RegistryClient {
             return .connectionFailed(method: method, host: host, path: path, reason: "\(reason) (\(note))")
         case let .invalidResponse(method, host, path, reason):
             return .invalidResponse(method: method, host: host, path: path, reason: "\(reason) (\(note))")
-        case let .http(status, method, host, path, errors, body):
+        case let .http(status, method, host, path, errors, body, attempts):
             return .http(status: status, method: method, host: host, path: path, errors: errors,
-                         body: [body, note].compactMap { $0 }.joined(separator: " — "))
+                         body: [body, note].compactMap { $0 }.joined(separator: " — "), attempts: attempts)
         default:
             return error
         }

@@ -2,13 +2,14 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import OCIModel
 
 /// A client for one registry host speaking the OCI distribution API (v1.1) and Docker's v2 API.
 ///
 /// One actor per host keeps the learnt scheme, challenge and token cache together; several clients
-/// may share one `HTTPClient`. Requests that are safe to repeat (GET/HEAD) are retried a few times on
-/// connection errors and 429/502/503/504; a 401 triggers one re-authentication and retry.
+/// may share one `HTTPClient`. Requests that are safe to repeat are retried on transient failures
+/// under `options.retry` (see `send` and `withRetries`); a 401 triggers one re-authentication and retry.
 public actor RegistryClient {
     /// `host[:port]` as given, e.g. `127.0.0.1:5000` or `registry-1.docker.io`.
     public nonisolated let host: String
@@ -43,11 +44,12 @@ public actor RegistryClient {
         }
     }
 
-    /// An HTTP client configured as registry clients need it, to share between several of them:
-    /// redirects off (followed by hand, without forwarding credentials), read timeout
-    /// `options.timeout`, no decompression, and no internal connection retries — otherwise
-    /// AsyncHTTPClient retries a refused connection or failed TLS handshake until the request
-    /// deadline, so the HTTPS probe of a plain-HTTP registry would take the whole timeout.
+    /// An HTTP client configured as registry clients need it, to share between several of them
+    /// (all with the same `options`): redirects off (followed by hand, without forwarding
+    /// credentials), read timeout `options.timeout`, no decompression, TLS verified against the
+    /// system trust store plus `options.caFile`, and no internal connection retries — `send`
+    /// retries under `options.retry`, and AsyncHTTPClient's own retries would make the HTTPS probe
+    /// of a plain-HTTP registry take the whole timeout.
     public static func makeHTTPClient(options: RegistryOptions) -> HTTPClient {
         let timeout = TimeAmount.milliseconds(Int64(options.timeout * 1000))
         var configuration = HTTPClient.Configuration(
@@ -55,6 +57,11 @@ public actor RegistryClient {
             timeout: .init(connect: min(.seconds(30), timeout), read: timeout),
             decompression: .disabled)
         configuration.connectionPool.retryConnectionEstablishment = false
+        // Full verification (chain and host name, IP SANs for addresses) is the default; extra
+        // roots are added to the system store, never replace it.
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = options.caFile { tls.additionalTrustRoots = [.file(caFile)] }
+        configuration.tlsConfiguration = tls
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -66,38 +73,64 @@ public actor RegistryClient {
     /// `GET /v2/`: decides the scheme and learns the authentication challenge.
     ///
     /// HTTPS always comes first. Hosts in `insecureHosts` and loopback hosts fall back to plain HTTP
-    /// when HTTPS fails to connect (a local test registry usually has no TLS).
+    /// when HTTPS fails to connect (a local test registry usually has no TLS) — but not when the
+    /// server speaks TLS with a certificate we do not trust: that is reported, never bypassed.
     public func ping() async throws {
         guard !host.isEmpty, !host.contains("/"), !host.contains("@"), !host.contains(" ") else {
             throw RegistryError.invalidHost(host, reason: "expected host[:port] without scheme, path or user")
         }
-        let schemes = isPlainHTTPAllowed(host) ? ["https", "http"] : ["https"]
-        for (index, scheme) in schemes.enumerated() {
-            let isLast = index == schemes.count - 1
-            let url = "\(scheme)://\(host)/v2/"
-            var request = HTTPClientRequest(url: url)
-            request.headers.add(name: "User-Agent", value: options.userAgent)
-            let response: HTTPClientResponse
-            do {
-                response = try await executeRetrying(request, attempts: isLast ? 3 : 1)
-            } catch let error as RegistryError {
-                if isLast { throw error }
-                continue
+        try Self.checkCAFile(options.caFile)
+        let plainAllowed = isPlainHTTPAllowed(host)
+        var httpsFailure: RegistryError?
+        do {
+            // With a fallback, one HTTPS attempt: retrying a server that does not speak TLS only
+            // delays the plain-HTTP attempt that will work.
+            let budget = RetryBudget(policy: plainAllowed ? .never : options.retry)
+            let response = try await RetryBudget.$current.withValue(budget) {
+                try await send(.GET, "https://\(host)/v2/", scopes: [], authenticate: false)
             }
-            let body = Data(buffer: (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer())
+            return try await learn(from: response, scheme: "https", httpsFailure: nil)
+        } catch let error as RegistryError {
+            guard plainAllowed, case .connectionFailed = error else { throw error }
+            httpsFailure = error
+        }
+        let response = try await send(.GET, "http://\(host)/v2/", scopes: [], authenticate: false)
+        try await learn(from: response, scheme: "http", httpsFailure: httpsFailure)
+    }
+
+    /// Records the scheme and challenge from a `/v2/` answer, or throws when it is not a registry.
+    private func learn(from response: HTTPClientResponse, scheme: String, httpsFailure: RegistryError?) async throws {
+        switch response.status.code {
+        case 200:
+            await Self.drain(response)
             baseURL = "\(scheme)://\(host)"
-            switch response.status.code {
-            case 200:
-                authMode = .anonymous
-            case 401:
-                authMode = AuthMode(challenges: AuthChallenge.parse(headers: response.headers["WWW-Authenticate"]))
-            default:
-                baseURL = nil
-                throw RegistryError.http(status: Int(response.status.code), method: "GET", host: host, path: "/v2/",
-                                         errors: RegistryErrorDetail.parse(body),
-                                         body: "not a registry API endpoint (expected 200 or 401)")
-            }
-            return
+            authMode = .anonymous
+        case 401:
+            await Self.drain(response)
+            baseURL = "\(scheme)://\(host)"
+            authMode = AuthMode(challenges: AuthChallenge.parse(headers: response.headers["WWW-Authenticate"]))
+        default:
+            let body = Data(buffer: (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer())
+            var reason = "not a registry API endpoint (expected 200 or 401)"
+            // A TLS port asked in plain HTTP answers 400; the HTTPS failure is the real story.
+            if let httpsFailure { reason += "; HTTPS failed first: \(httpsFailure)" }
+            throw RegistryError.http(status: Int(response.status.code), method: "GET", host: host, path: "/v2/",
+                                     errors: RegistryErrorDetail.parse(body), body: reason)
+        }
+    }
+
+    /// Fails early, with the path in the message, when the CA file cannot be used; otherwise every
+    /// HTTPS request would fail with a generic TLS error.
+    static func checkCAFile(_ path: String?) throws {
+        guard let path else { return }
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw RegistryError.io(path: path, reason: "cannot read the CA file (expected PEM certificates): \(error)")
+        }
+        guard !certificates.isEmpty else {
+            throw RegistryError.io(path: path, reason: "the CA file holds no PEM certificate")
         }
     }
 
@@ -122,28 +155,41 @@ public actor RegistryClient {
         case fileRegion(path: String, offset: Int64, length: Int64)
     }
 
+    /// Responses up to this size (by `Content-Length`) are read into memory inside `send`, so a
+    /// connection that breaks while the body arrives is retried like one that broke earlier.
+    static let bufferedBodyLimit = 8 << 20
+
     /// Sends a request to the registry: adds User-Agent and Authorization (only for the registry's own
-    /// origin), re-authenticates once on 401, optionally follows redirects, and retries idempotent
-    /// requests on transient failures.
+    /// origin), re-authenticates once on 401, optionally follows redirects (http/https only, without
+    /// Authorization to other origins), and retries under `options.retry`.
     ///
-    /// The caller must consume or drop the returned response body.
-    // The retry policy is deliberately simple (3 tries, 250/500 ms); issue 3 hardens it (Retry-After,
-    // jitter, resumable uploads, token refresh before long commits).
+    /// Retried, when the request is replayable (`RequestKind.isReplayable`, or `replayable`): transient
+    /// connection failures and the statuses in `RetryPolicy.transientStatuses`, honouring
+    /// `Retry-After`. When retrying such a status gives up, `send` throws the `RegistryError.http`
+    /// itself (with the attempt count); other statuses are returned for the caller to judge.
+    /// Inside `withRetries` the attempts count against that operation's budget.
+    ///
+    /// Bodies of error responses, and of small responses unless `longTransfer`, arrive already read.
+    /// The caller must consume or drop the returned response body. `authenticate: false` sends no
+    /// Authorization and returns a 401 as is (the ping learns the challenge from it).
     func send(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], body: Body? = nil,
-              scopes: [String], followRedirects: Bool = false, longTransfer: Bool = false) async throws -> HTTPClientResponse {
-        let idempotent = method == .GET || method == .HEAD
-        let maxAttempts = idempotent ? 3 : 1
+              scopes: [String], followRedirects: Bool = false, longTransfer: Bool = false,
+              replayable: Bool? = nil, authenticate: Bool = true) async throws -> HTTPClientResponse {
+        let budget = RetryBudget.current ?? RetryBudget(policy: options.retry)
         var url = url
         var scopes = scopes
-        var attempt = 1
+        var attempt = 0
         var reauthenticated = false
         var redirects = 0
         while true {
+            attempt += 1
+            let kind = RequestKind(method: method, url: url)
+            let mayRepeat = replayable ?? kind.isReplayable
             var request = HTTPClientRequest(url: url)
             request.method = method
             request.headers = headers
             request.headers.replaceOrAdd(name: "User-Agent", value: options.userAgent)
-            let ownOrigin = isRegistryOrigin(url)
+            let ownOrigin = authenticate && isRegistryOrigin(url)
             if ownOrigin, let authorization = try await authorization(scopes: scopes) {
                 request.headers.replaceOrAdd(name: "Authorization", value: authorization)
             }
@@ -160,19 +206,27 @@ public actor RegistryClient {
             let deadline: NIODeadline = longTransfer ? .now() + .hours(24) : .now() + .milliseconds(Int64(options.timeout * 1000))
 
             let response: HTTPClientResponse
+            let buffered: ByteBuffer?
             do {
                 stats.requests += 1
-                response = try await httpClient.execute(request, deadline: deadline)
+                (response, buffered) = try await execute(request, deadline: deadline, longTransfer: longTransfer)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                if idempotent && attempt < maxAttempts {
-                    try await backoff(attempt)
-                    attempt += 1
-                    continue
-                }
                 let (h, path) = Self.display(url)
-                throw RegistryError.connectionFailed(method: method.rawValue, host: h, path: path, reason: "\(error)")
+                switch TransportFailure(error) {
+                case .untrustedCertificate:
+                    throw RegistryError.untrustedCertificate(host: h, reason: TransportFailure.certificateReason(error))
+                case .transient where mayRepeat:
+                    if let delay = budget.nextDelay(retryAfter: nil) {
+                        try await Task.sleep(for: .seconds(delay))
+                        continue
+                    }
+                default:
+                    break
+                }
+                let note = attempt > 1 ? " (gave up after \(attempt) attempts in \(String(format: "%.1f", budget.elapsed)) s)" : ""
+                throw RegistryError.connectionFailed(method: method.rawValue, host: h, path: path, reason: "\(error)\(note)")
             }
 
             let code = Int(response.status.code)
@@ -198,48 +252,51 @@ public actor RegistryClient {
                 guard redirects <= 5, let next = Self.resolve(location, against: url) else {
                     let (h, path) = Self.display(url)
                     throw RegistryError.invalidResponse(method: method.rawValue, host: h, path: path,
-                                                        reason: "too many or unusable redirects")
+                                                        reason: "too many redirects, or one to a URL that is not http(s)")
                 }
                 url = next
                 continue
             }
-            if idempotent, [429, 502, 503, 504].contains(code), attempt < maxAttempts {
-                await Self.drain(response)
-                try await backoff(attempt)
-                attempt += 1
-                continue
+            if RetryPolicy.transientStatuses.contains(code), mayRepeat {
+                let errors = RegistryErrorDetail.parse(buffered.map { Data(buffer: $0) } ?? Data())
+                let retryAfter = RetryPolicy.retryAfter(response.headers.first(name: "Retry-After"))
+                if RetryPolicy.shouldRetry(status: code, kind: kind, replayable: true, errors: errors, attempt: attempt),
+                   let delay = budget.nextDelay(retryAfter: retryAfter) {
+                    try await Task.sleep(for: .seconds(delay))
+                    continue
+                }
+                throw await failure(response, method, url, attempts: attempt)
             }
             return response
         }
     }
 
-    /// Executes without auth, retrying connection failures (used by ping).
-    private func executeRetrying(_ request: HTTPClientRequest, attempts: Int) async throws -> HTTPClientResponse {
-        var attempt = 1
-        while true {
-            do {
-                stats.requests += 1
-                return try await httpClient.execute(request, timeout: .milliseconds(Int64(options.timeout * 1000)))
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                if attempt < attempts {
-                    try await backoff(attempt)
-                    attempt += 1
-                    continue
-                }
-                let (h, path) = Self.display(request.url)
-                throw RegistryError.connectionFailed(method: request.method.rawValue, host: h, path: path, reason: "\(error)")
-            }
+    /// Executes one request; reads the body into memory for error and redirect answers and for
+    /// small answers (known `Content-Length` up to `bufferedBodyLimit`) unless `longTransfer`.
+    /// - Returns: the response (its body replaced by the read bytes) and those bytes.
+    private func execute(_ request: HTTPClientRequest, deadline: NIODeadline,
+                         longTransfer: Bool) async throws -> (HTTPClientResponse, ByteBuffer?) {
+        let response = try await httpClient.execute(request, deadline: deadline)
+        let code = Int(response.status.code)
+        let length = response.headers.first(name: "Content-Length").flatMap(Int.init)
+        guard request.method != .HEAD,
+              code >= 300 || (!longTransfer && length.map { $0 <= Self.bufferedBodyLimit } == true) else {
+            return (response, nil)
         }
-    }
-
-    private func backoff(_ attempt: Int) async throws {
-        try await Task.sleep(for: .milliseconds(250 << (attempt - 1)))
+        var bytes: ByteBuffer
+        do {
+            bytes = try await response.body.collect(upTo: code >= 300 ? 1 << 20 : Self.bufferedBodyLimit)
+        } catch is NIOTooManyBytesError {
+            // Only an error page can get here (2xx bodies are checked by length); its text is lost.
+            bytes = ByteBuffer()
+        }
+        var copy = response
+        copy.body = .bytes(bytes)
+        return (copy, bytes)
     }
 
     /// Builds the error for a response we did not expect, reading (a bounded part of) its body.
-    func failure(_ response: HTTPClientResponse, _ method: HTTPMethod, _ url: String) async -> RegistryError {
+    func failure(_ response: HTTPClientResponse, _ method: HTTPMethod, _ url: String, attempts: Int = 1) async -> RegistryError {
         let data = Data(buffer: (try? await response.body.collect(upTo: 64 << 10)) ?? ByteBuffer())
         let details = RegistryErrorDetail.parse(data)
         let (h, path) = Self.display(url)
@@ -252,7 +309,8 @@ public actor RegistryClient {
         if details.isEmpty, !data.isEmpty {
             text = String(decoding: data.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        return .http(status: code, method: method.rawValue, host: h, path: path, errors: details, body: text)
+        return .http(status: code, method: method.rawValue, host: h, path: path, errors: details, body: text,
+                     attempts: attempts)
     }
 
     static func drain(_ response: HTTPClientResponse) async {
@@ -287,8 +345,12 @@ public actor RegistryClient {
     }
 
     /// Resolves a `Location` (absolute, or relative to the request URL), keeping its query.
+    /// Nil unless the result is an http(s) URL with a host: a registry must not steer us to
+    /// `file:`, `ftp:` or other schemes.
     static func resolve(_ location: String, against url: String) -> String? {
-        guard let base = URL(string: url), let resolved = URL(string: location, relativeTo: base) else { return nil }
+        guard let base = URL(string: url), let resolved = URL(string: location, relativeTo: base),
+              let scheme = resolved.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = resolved.host, !host.isEmpty else { return nil }
         return resolved.absoluteString
     }
 

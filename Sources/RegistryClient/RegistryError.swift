@@ -49,14 +49,20 @@ public struct RegistryErrorDetail: Sendable, Equatable, CustomStringConvertible 
 /// Descriptions name the method, the URL path (never the query, which may hold signed storage
 /// parameters) and the registry's own error codes. Credentials and tokens never appear in them.
 public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The registry answered with an unexpected status.
-    case http(status: Int, method: String, host: String, path: String, errors: [RegistryErrorDetail], body: String?)
+    /// The registry answered with an unexpected status. `attempts` > 1 when the request was
+    /// retried (transient status) until the retry policy gave up.
+    case http(status: Int, method: String, host: String, path: String, errors: [RegistryErrorDetail], body: String?,
+              attempts: Int = 1)
     /// Still 401/403 after authenticating, or no usable credentials.
     case unauthorized(status: Int, method: String, host: String, path: String, reason: String, errors: [RegistryErrorDetail])
     /// The token service (realm) refused or answered nonsense.
     case tokenRequestFailed(realm: String, status: Int?, reason: String)
-    /// The request never got an HTTP answer (DNS, refused connection, TLS, timeout).
+    /// The request never got an HTTP answer (DNS, refused connection, TLS, timeout). `reason`
+    /// ends with the number of attempts when it was retried.
     case connectionFailed(method: String, host: String, path: String, reason: String)
+    /// The server's TLS certificate did not verify against the system trust store (plus
+    /// `RegistryOptions.caFile`). Never retried, and never a reason to fall back to plain HTTP.
+    case untrustedCertificate(host: String, reason: String)
     /// The response broke the protocol (missing Location, bad header, wrong media type…).
     case invalidResponse(method: String, host: String, path: String, reason: String)
     /// Content did not hash to the digest it was requested or announced by.
@@ -79,7 +85,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The registry error codes carried by the response, if any (e.g. `["MANIFEST_BLOB_UNKNOWN"]`).
     public var registryCodes: [String] {
         switch self {
-        case let .http(_, _, _, _, errors, _), let .unauthorized(_, _, _, _, _, errors): return errors.map(\.code)
+        case let .http(_, _, _, _, errors, _, _), let .unauthorized(_, _, _, _, _, errors): return errors.map(\.code)
         default: return []
         }
     }
@@ -87,7 +93,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The HTTP status, when there was one.
     public var status: Int? {
         switch self {
-        case let .http(status, _, _, _, _, _), let .unauthorized(status, _, _, _, _, _): return status
+        case let .http(status, _, _, _, _, _, _), let .unauthorized(status, _, _, _, _, _): return status
         case let .tokenRequestFailed(_, status, _): return status
         default: return nil
         }
@@ -95,13 +101,14 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .http(status, method, host, path, errors, body):
+        case let .http(status, method, host, path, errors, body, attempts):
             var s = "\(method) \(host)\(path) failed: HTTP \(status)"
             if !errors.isEmpty {
                 s += ": " + errors.map(\.description).joined(separator: "; ")
             } else if let body, !body.isEmpty {
                 s += ": \(body)"
             }
+            if attempts > 1 { s += " (gave up after \(attempts) attempts)" }
             return s
         case let .unauthorized(status, method, host, path, reason, errors):
             var s = "\(method) \(host)\(path): HTTP \(status) — \(reason)"
@@ -111,6 +118,10 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "token request to \(realm) failed" + (status.map { ": HTTP \($0)" } ?? "") + " — \(reason)"
         case let .connectionFailed(method, host, path, reason):
             return "\(method) \(host)\(path): cannot reach registry — \(reason)"
+        case let .untrustedCertificate(host, reason):
+            return "the TLS certificate of \(host) is not trusted (\(reason)). If the registry uses a private or "
+                + "self-signed CA, pass that CA's PEM certificate with --ca-file (RegistryOptions.caFile); "
+                + "--insecure-registry only allows plain HTTP, it never turns off certificate checks"
         case let .invalidResponse(method, host, path, reason):
             return "\(method) \(host)\(path): invalid response — \(reason)"
         case let .digestMismatch(expected, actual, context):

@@ -49,16 +49,23 @@ public struct RegistryOptions: Sendable {
     /// Consulted for hosts without an entry in `credentials`: docker config, credential helpers,
     /// CI environment variables. Nil means only `credentials` are used.
     public var credentialStore: CredentialStore?
+    /// A PEM file of extra CA certificates trusted for HTTPS, on top of the system trust store
+    /// (for registries with a private or self-signed CA). Read when the HTTP client is created.
+    public var caFile: String?
+    /// When and how long transient failures are retried.
+    public var retry: RetryPolicy
 
     public init(insecureHosts: Set<String> = [], credentials: [String: Credential] = [:],
                 userAgent: String = "winimg", timeout: Double = 60, chunkSize: Int? = nil,
-                credentialStore: CredentialStore? = nil) {
+                credentialStore: CredentialStore? = nil, caFile: String? = nil, retry: RetryPolicy = RetryPolicy()) {
         self.insecureHosts = insecureHosts
         self.credentials = credentials
         self.userAgent = userAgent
         self.timeout = timeout
         self.chunkSize = chunkSize
         self.credentialStore = credentialStore
+        self.caFile = caFile
+        self.retry = retry
     }
 }
 

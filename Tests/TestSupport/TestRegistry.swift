@@ -14,14 +14,17 @@ public actor TestRegistry {
     public nonisolated let port: Int
     /// The storage and config directory.
     public nonisolated let directory: String
+    /// With TLS: the PEM of the CA that signed the registry's certificate (for `RegistryOptions.caFile`).
+    public nonisolated let caFile: String?
     private let process: Process
     private let dir: TempDir
     private var stopped = false
 
     public static let executable = "/usr/bin/docker-registry"
 
-    private init(port: Int, process: Process, dir: TempDir) {
+    private init(port: Int, process: Process, dir: TempDir, caFile: String?) {
         self.port = port
+        self.caFile = caFile
         host = "127.0.0.1:\(port)"
         directory = dir.path
         self.process = process
@@ -36,10 +39,14 @@ public actor TestRegistry {
     ///   - relativeURLs: `Location` headers become relative paths.
     ///   - tokenTrust: with `tokenRealm`, distribution's real `token` auth instead of `silly`: the
     ///     registry verifies JWTs signed by that issuer (see `TokenServer.Options.signing`).
+    ///   - tls: serve HTTPS only, with a certificate for IP 127.0.0.1 signed by a fresh test CA
+    ///     (`caFile`).
     public static func start(users: [String: String] = [:], tokenRealm: String? = nil,
-                             relativeURLs: Bool = false, tokenTrust: TokenTrust? = nil) async throws -> TestRegistry {
+                             relativeURLs: Bool = false, tokenTrust: TokenTrust? = nil,
+                             tls: Bool = false) async throws -> TestRegistry {
         let dir = try TempDir(prefix: "winimg-registry")
         do {
+            let certificates = tls ? try makeTestCertificates(in: dir) : nil
             var htpasswd: String?
             if !users.isEmpty {
                 var lines = ""
@@ -54,7 +61,9 @@ public actor TestRegistry {
             // A port found free can be taken before the registry binds it; try a few.
             for attempt in 1...5 {
                 let port = try freeLoopbackPort()
-                let config = try dir.write("config-\(attempt).yml", Data(configYAML(port: port, dir: dir.path, htpasswd: htpasswd, tokenRealm: tokenRealm, relativeURLs: relativeURLs, tokenTrust: tokenTrust).utf8))
+                let config = try dir.write("config-\(attempt).yml", Data(configYAML(
+                    port: port, dir: dir.path, htpasswd: htpasswd, tokenRealm: tokenRealm, relativeURLs: relativeURLs,
+                    tokenTrust: tokenTrust, tls: certificates).utf8))
                 let logPath = dir.file("registry-\(attempt).log")
                 _ = FileManager.default.createFile(atPath: logPath, contents: nil)
                 let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -69,8 +78,9 @@ public actor TestRegistry {
 
                 for _ in 0..<100 {
                     if !process.isRunning { break }
-                    if let status = httpStatus(port: port, path: "/v2/"), status == 200 || status == 401 {
-                        return TestRegistry(port: port, process: process, dir: dir)
+                    // Go's TLS server answers a plain-HTTP request with 400, which proves it listens.
+                    if let status = httpStatus(port: port, path: "/v2/"), status == 200 || status == 401 || (tls && status == 400) {
+                        return TestRegistry(port: port, process: process, dir: dir, caFile: certificates?.ca)
                     }
                     try await Task.sleep(for: .milliseconds(100))
                 }
@@ -97,7 +107,7 @@ public actor TestRegistry {
     public nonisolated var storageRoot: String { directory + "/data" }
 
     private static func configYAML(port: Int, dir: String, htpasswd: String?, tokenRealm: String?,
-                                   relativeURLs: Bool, tokenTrust: TokenTrust? = nil) -> String {
+                                   relativeURLs: Bool, tokenTrust: TokenTrust? = nil, tls: TestCertificates?) -> String {
         var yaml = """
         version: 0.1
         log:
@@ -113,6 +123,7 @@ public actor TestRegistry {
           addr: 127.0.0.1:\(port)
           secret: winimg-test-secret
           relativeurls: \(relativeURLs)
+        \(tls.map { "  tls:\n    certificate: \($0.certificate)\n    key: \($0.key)" } ?? "")
         validation:
           manifests:
             urls:
@@ -154,10 +165,10 @@ public actor TestRegistry {
 
 /// Starts a registry, runs `body`, and stops the registry whatever happens.
 public func withTestRegistry<T>(users: [String: String] = [:], tokenRealm: String? = nil, relativeURLs: Bool = false,
-                                tokenTrust: TokenTrust? = nil,
+                                tokenTrust: TokenTrust? = nil, tls: Bool = false,
                                 _ body: (TestRegistry) async throws -> T) async throws -> T {
     let registry = try await TestRegistry.start(users: users, tokenRealm: tokenRealm, relativeURLs: relativeURLs,
-                                                tokenTrust: tokenTrust)
+                                                tokenTrust: tokenTrust, tls: tls)
     do {
         let result = try await body(registry)
         await registry.stop()
@@ -214,4 +225,42 @@ public func httpStatus(port: Int, path: String) -> Int? {
     guard n >= 12 else { return nil }
     // "HTTP/1.x NNN"
     return Int(String(decoding: buffer[9..<12], as: UTF8.self))
+}
+
+/// PEM paths of a test CA and a server certificate + key it signed.
+struct TestCertificates {
+    var ca: String
+    var certificate: String
+    var key: String
+}
+
+/// Creates, with the `openssl` CLI, a CA and a server certificate for IP 127.0.0.1 (P-256, 2 days).
+func makeTestCertificates(in dir: TempDir) throws -> TestCertificates {
+    let openssl = "/usr/bin/openssl"
+    let ca = dir.file("ca.pem"), caKey = dir.file("ca.key")
+    let certificate = dir.file("server.pem"), key = dir.file("server.key"), csr = dir.file("server.csr")
+    // Verifiers insist on the CA flag and key usages; the SAN, not the CN, is what names the host.
+    let extensions = try dir.write("server.ext", Data("""
+        subjectAltName=IP:127.0.0.1
+        basicConstraints=critical,CA:FALSE
+        keyUsage=critical,digitalSignature
+        extendedKeyUsage=serverAuth
+
+        """.utf8))
+    let steps: [[String]] = [
+        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", caKey,
+         "-out", ca, "-days", "2", "-subj", "/CN=winimg test CA",
+         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+         "-out", csr, "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-out", certificate,
+         "-days", "2", "-extfile", extensions],
+    ]
+    for args in steps {
+        let result = try run(openssl, args, timeout: 30)
+        guard result.status == 0 else {
+            throw TestSupportError("openssl \(args.joined(separator: " ")) failed: \(result.stderrString)")
+        }
+    }
+    return TestCertificates(ca: ca, certificate: certificate, key: key)
 }
