@@ -56,16 +56,20 @@ extension RegistryClient {
     public func downloadBlob(repository: String, digest: Digest, to path: String) async throws -> Int64 {
         try digest.requireVerifiable()
         let url = try await apiURL("/v2/\(repository)/blobs/\(digest)")
-        let response = try await send(.GET, url, scopes: [Scope.pull(repository)], followRedirects: true, longTransfer: true)
-        guard response.status == .ok else { throw await failure(response, .GET, url) }
-        let size = try await Self.streamToFile(response.body, path: path, digest: digest,
-                                               context: "blob from \(host)/\(repository)")
-        if let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length != size {
-            FileOps.remove(path)
-            throw RegistryError.sizeMismatch(expected: length, actual: size, context: "blob \(digest)")
+        // The body streams outside `send`, so a connection cut mid-layer is retried here, from the
+        // start into a fresh temporary file (the verifying writer leaves nothing behind on failure).
+        return try await withRetries("download \(digest.short)", idempotent: true) {
+            let response = try await send(.GET, url, scopes: [Scope.pull(repository)], followRedirects: true, longTransfer: true)
+            guard response.status == .ok else { throw await failure(response, .GET, url) }
+            let size = try await Self.streamToFile(response.body, path: path, digest: digest,
+                                                   context: "blob from \(host)/\(repository)")
+            if let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length != size {
+                FileOps.remove(path)
+                throw RegistryError.sizeMismatch(expected: length, actual: size, context: "blob \(digest)")
+            }
+            stats.bytesDownloaded += size
+            return size
         }
-        stats.bytesDownloaded += size
-        return size
     }
 
     // Off the actor: hashing and writing a large layer must not block other requests of this client.

@@ -14,6 +14,9 @@ struct RegistryFlags: ParsableArguments {
     @Option(help: "Docker-style auth file to read instead of $DOCKER_CONFIG/config.json or ~/.docker/config.json.")
     var authfile: String?
 
+    @Option(name: .customLong("ca-file"), help: "PEM file of extra CA certificates to trust for registry HTTPS (private or self-signed CAs).")
+    var caFile: String?
+
     @Option(name: .customLong("chunk-size"), help: "Upload blobs in chunks of this many bytes (e.g. 8388608, 8MiB); default: one streamed request, chunks only after a registry refuses it (413).")
     var chunkSize: String?
 
@@ -38,7 +41,10 @@ struct RegistryFlags: ParsableArguments {
         case (nil, false):
             break
         }
-        return RegistryOptions(chunkSize: try chunkSize.map(Self.parseSize), credentialStore: store)
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw BuildError.invalidFlag("--ca-file", caFile, hint: "the file does not exist or cannot be read; give a PEM file of CA certificates")
+        }
+        return RegistryOptions(chunkSize: try chunkSize.map(Self.parseSize), credentialStore: store, caFile: caFile)
     }
 
     /// `8388608`, `8MiB`, `512KiB`, `4MB`.

@@ -1,0 +1,78 @@
+import Foundation
+import LayerBuilder
+import OCIModel
+import RegistryClient
+import Testing
+import TestSupport
+@testable import ImageBuild
+
+/// Whole builds through faults and TLS: the result is complete and verified, or nothing is tagged.
+@Suite(.serialized) struct ResilientBuildTests {
+    /// Fast retries so the suite stays short; the rules are the defaults'.
+    static let options = RegistryOptions(retry: RetryPolicy(maxAttempts: 5, baseDelay: 0.01, maxDelay: 0.2, maxElapsed: 20))
+
+    static func build(_ spec: BuildSpec, options: RegistryOptions = options) async throws -> BuildResult {
+        try await Builder(plan: try BuildPlan(spec: spec, environment: [:]), registryOptions: options).run()
+    }
+
+    @Test func pauseBuildSurvivesAMixOfFaults() async throws {
+        try await withTestRegistry { registry in
+            let rules: [FaultProxy.Rule] = [
+                .init("HEAD", "/blobs/", on: 2...2, .status(503)),
+                .init("POST", "/blobs/uploads/", on: 1...1, .status(502)),
+                .init("PUT", "/blobs/uploads/.+", on: 2...2, .resetRequest(afterBytes: 100)),
+                .init("PUT", "/blobs/uploads/.+", on: 4...4, .status(500)),
+                .init("PUT", "/manifests/sha256:", on: 1...1, .status(429, retryAfter: "1")),
+                .init("PUT", "/manifests/sha256:", on: 3...3, .dropResponse),
+                .init("PUT", "/manifests/3\\.10", on: 1...1, .status(503)),
+            ]
+            try await withFaultProxy(in: registry, rules: rules) { proxy in
+                let target = "\(proxy.host)/e2e/pause:3.10"
+                let result = try await Self.build(try Support.pauseSpec(tags: [target], bases: Support.layoutBases))
+                #expect(proxy.requests.filter { $0.fault != nil }.count == rules.count, "every fault was injected once")
+                // Read back directly from the registry, not through the proxy.
+                let direct = "docker://\(registry.host)/e2e/pause:3.10"
+                #expect(SHA256Digest.of(try Skopeo.inspectRaw(direct)).description == result.index.digest)
+                let dir = try TempDir()
+                defer { dir.remove() }
+                try Skopeo.copyAll(from: direct, to: "oci:\(dir.file("copy"))", preserveDigests: true)
+                try Support.checkLayoutIndependently(dir.file("copy"))
+            }
+        }
+    }
+
+    @Test func buildThatCannotFinishLeavesNoTag() async throws {
+        try await withTestRegistry { registry in
+            // Every upload of one blob fails: the build must stop before any manifest or tag.
+            let rules: [FaultProxy.Rule] = [.init("PUT", "/blobs/uploads/.+", on: FaultProxy.Rule.always, .status(503))]
+            try await withFaultProxy(in: registry, rules: rules) { proxy in
+                let target = "\(proxy.host)/e2e/broken:1"
+                let error = await #expect(throws: RegistryError.self) {
+                    try await Self.build(try Support.pauseSpec(tags: [target], bases: Support.layoutBases))
+                }
+                #expect(error?.status == 503)
+                #expect(proxy.count("PUT", "/manifests/") == 0)
+                let r = try Skopeo.run(["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/e2e/broken:1"])
+                #expect(r.status != 0, "no tag")
+            }
+        }
+    }
+
+    @Test func tlsRegistryNeedsItsCA() async throws {
+        try await withTestRegistry(tls: true) { registry in
+            let ca = try #require(registry.caFile)
+            let target = "\(registry.host)/e2e/tls:1"
+            let spec = Fixtures.repoPath("examples/pause/winimg.yaml")
+            let untrusted = try CLITests.winimg(["build", "-f", spec, "-t", target, "-q"])
+            #expect(untrusted.status != 0)
+            #expect(untrusted.stderrString.contains("--ca-file"), "\(untrusted.stderrString)")
+            let trusted = try CLITests.winimg(["build", "-f", spec, "-t", target, "-q", "--ca-file", ca, "--format", "json"])
+            #expect(trusted.status == 0, "\(trusted.stderrString)")
+            let digest = try #require(try JSONValue(parsing: trusted.stdout)["index"]?["digest"]?.stringValue)
+            let client = RegistryClient(host: registry.host, options: RegistryOptions(caFile: ca))
+            let fetched = try await client.manifest(repository: "e2e/tls", reference: "1")
+            try await client.shutdown()
+            #expect(fetched.digest.description == digest)
+        }
+    }
+}
