@@ -207,9 +207,11 @@ public actor RegistryClient {
 
             let response: HTTPClientResponse
             let buffered: ByteBuffer?
+            logRequest(request, url: url, attempt: attempt)
             do {
                 stats.requests += 1
                 (response, buffered) = try await execute(request, deadline: deadline, longTransfer: longTransfer)
+                logResponse(response, request: request, url: url)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Credentials for one registry host.
 ///
@@ -54,10 +55,13 @@ public struct RegistryOptions: Sendable {
     public var caFile: String?
     /// When and how long transient failures are retried.
     public var retry: RetryPolicy
+    /// Receives request logs at debug/trace level (never credentials); nil logs nothing.
+    public var logger: Logger?
 
     public init(insecureHosts: Set<String> = [], credentials: [String: Credential] = [:],
                 userAgent: String = "winimg", timeout: Double = 60, chunkSize: Int? = nil,
-                credentialStore: CredentialStore? = nil, caFile: String? = nil, retry: RetryPolicy = RetryPolicy()) {
+                credentialStore: CredentialStore? = nil, caFile: String? = nil, retry: RetryPolicy = RetryPolicy(),
+                logger: Logger? = nil) {
         self.insecureHosts = insecureHosts
         self.credentials = credentials
         self.userAgent = userAgent
@@ -66,6 +70,7 @@ public struct RegistryOptions: Sendable {
         self.credentialStore = credentialStore
         self.caFile = caFile
         self.retry = retry
+        self.logger = logger
     }
 }
 

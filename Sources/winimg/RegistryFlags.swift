@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageBuild
+import Logging
 import RegistryClient
 
 /// Flags that decide how registries are reached: credentials, TLS, upload mode.
@@ -16,6 +17,9 @@ struct RegistryFlags: ParsableArguments {
 
     @Option(name: .customLong("ca-file"), help: "PEM file of extra CA certificates to trust for registry HTTPS (private or self-signed CAs).")
     var caFile: String?
+
+    @Option(name: .customLong("log-level"), help: "Registry request log on stderr: debug (requests and statuses) or trace (plus headers; secrets are always redacted).")
+    var logLevel: LogLevel?
 
     @Option(name: .customLong("chunk-size"), help: "Upload blobs in chunks of this many bytes (e.g. 8388608, 8MiB); default: one streamed request, chunks only after a registry refuses it (413).")
     var chunkSize: String?
@@ -44,7 +48,13 @@ struct RegistryFlags: ParsableArguments {
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             throw BuildError.invalidFlag("--ca-file", caFile, hint: "the file does not exist or cannot be read; give a PEM file of CA certificates")
         }
-        return RegistryOptions(chunkSize: try chunkSize.map(Self.parseSize), credentialStore: store, caFile: caFile)
+        var logger: Logger?
+        if let logLevel {
+            var l = Logger(label: "winimg.registry") { StreamLogHandler.standardError(label: $0) }
+            l.logLevel = logLevel.level
+            logger = l
+        }
+        return RegistryOptions(chunkSize: try chunkSize.map(Self.parseSize), credentialStore: store, caFile: caFile, logger: logger)
     }
 
     /// `8388608`, `8MiB`, `512KiB`, `4MB`.
@@ -55,5 +65,19 @@ struct RegistryFlags: ParsableArguments {
         }
         if let n = Int(text), n > 0 { return n }
         throw BuildError.invalidFlag("--chunk-size", text, hint: "give a positive size such as 8388608 or 8MiB")
+    }
+}
+
+enum LogLevel: String, ExpressibleByArgument, CaseIterable {
+    case error, warning, info, debug, trace
+
+    var level: Logger.Level {
+        switch self {
+        case .error: return .error
+        case .warning: return .warning
+        case .info: return .info
+        case .debug: return .debug
+        case .trace: return .trace
+        }
     }
 }

@@ -188,3 +188,31 @@ import TestSupport
         #expect(r.stderrString.contains(message), "\(r.stderrString)")
     }
 }
+
+@Suite struct LogRedactionTests {
+    @Test func noSecretAtAnyLogLevel() async throws {
+        let password = "Log-S3cret:pw"
+        let basic = Data("ci:\(password)".utf8).base64EncodedString()
+        try await withTestRegistry(users: ["ci": password]) { registry in
+            let noConfig = try TempDir()
+            defer { noConfig.remove() }
+            var env = ProcessInfo.processInfo.environment
+            env["PW"] = password
+            env["DOCKER_CONFIG"] = noConfig.path
+            for (i, level) in ["error", "warning", "info", "debug", "trace"].enumerated() {
+                let r = try TestSupport.run("/bin/sh", ["-c", "printf %s \"$PW\" | \"$0\" \"$@\"", CLITests.winimg,
+                                                        "build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"),
+                                                        "-t", "\(registry.host)/e2e/log:\(i)", "--progress", "plain",
+                                                        "--log-level", level, "--username", "ci", "--password-stdin"],
+                                            environment: env)
+                #expect(r.status == 0, "\(r.stderrString)")
+                for secret in [password, basic, "S3cret"] {
+                    #expect(!r.stdoutString.contains(secret) && !r.stderrString.contains(secret), "\(level): secret in output")
+                }
+                if level == "trace" {
+                    #expect(r.stderrString.contains("Authorization: Basic <redacted>"), "trace shows that auth was sent")
+                }
+            }
+        }
+    }
+}

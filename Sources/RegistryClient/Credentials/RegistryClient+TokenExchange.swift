@@ -60,6 +60,7 @@ extension RegistryClient {
         }
         let realmDisplay = "\(scheme)://\(realmHost)\(components.port.map { ":\($0)" } ?? "")\(components.path)"
         let scopeText = scopes.joined(separator: " ")
+        options.logger?.debug("token request to \(realmDisplay) for scope '\(scopeText)' (\(credential.map { _ in "with credentials" } ?? "anonymous"))")
         let service = service ?? ""
 
         let grants: [TokenGrant]
