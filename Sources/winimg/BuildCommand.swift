@@ -95,9 +95,15 @@ struct BuildCommand: AsyncParsableCommand {
             let builder = Builder(plan: plan, registryOptions: try registry.options(destinations: plan.destinations), concurrency: jobs,
                                   events: { display.handle($0) })
             let result: BuildResult
-            do { result = try await builder.run() } catch { display.finish(); throw error }
+            do { result = try await Interrupt.cancellingOnSignal { try await builder.run() } } catch {
+                display.finish()
+                throw error
+            }
             display.finish()
             print(format == .json ? try result.jsonText() : result.text())
+        } catch is CancellationError {
+            FileHandle.standardError.write(Data("winimg: interrupted; nothing was tagged, open uploads were cancelled\n".utf8))
+            throw ExitCode(130)
         } catch {
             FileHandle.standardError.write(Data("winimg: error: \(error)\n".utf8))
             throw ExitCode(1)

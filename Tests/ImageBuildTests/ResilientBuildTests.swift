@@ -76,3 +76,41 @@ import TestSupport
         }
     }
 }
+
+@Suite struct InterruptTests {
+    /// SIGINT during a push: exit 130, no tag, no upload session left open on the registry.
+    @Test func interruptedPushTagsNothing() async throws {
+        try await withTestRegistry { registry in
+            // Hold every blob upload at the proxy so the push is surely in flight when we interrupt.
+            let rules: [FaultProxy.Rule] = [.init("PUT", "/blobs/uploads/.+", on: FaultProxy.Rule.always, .delay(seconds: 20))]
+            try await withFaultProxy(in: registry, rules: rules) { proxy in
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: CLITests.winimg)
+                process.arguments = ["build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"),
+                                     "-t", "\(proxy.host)/e2e/interrupted:1", "-q"]
+                let err = Pipe()
+                process.standardError = err
+                process.standardOutput = FileHandle.nullDevice
+                try process.run()
+                for _ in 0..<200 where proxy.count("PUT", "/blobs/uploads/.+") == 0 {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(proxy.count("PUT", "/blobs/uploads/.+") > 0, "the push reached the uploads")
+                kill(process.processIdentifier, SIGINT)
+                for _ in 0..<300 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+                if process.isRunning { process.terminate() }
+                process.waitUntilExit()
+                let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                #expect(process.terminationStatus == 130, "\(stderr)")
+                #expect(stderr.contains("interrupted"), "\(stderr)")
+                #expect(proxy.count("PUT", "/manifests/") == 0)
+                let r = try Skopeo.run(["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/e2e/interrupted:1"])
+                #expect(r.status != 0, "no tag")
+                // Sessions opened for the held uploads were cancelled (DELETE) on the way out.
+                let uploads = FileManager.default.enumerator(atPath: registry.storageRoot)?.compactMap { $0 as? String } ?? []
+                #expect(uploads.filter { $0.contains("/_uploads/") && $0.hasSuffix("/startedat") }.isEmpty, "\(uploads.filter { $0.contains("_uploads") })")
+                #expect(proxy.count("DELETE", "/blobs/uploads/.+") > 0)
+            }
+        }
+    }
+}
