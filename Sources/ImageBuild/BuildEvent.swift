@@ -8,6 +8,8 @@ public enum BuildEvent: Sendable, Equatable {
     case layerBuilt(format: String, digest: Digest, size: Int64, diffID: Digest)
     /// A blob transfer to `destination` began (`size` bytes to move at most).
     case blobStarted(destination: String, digest: Digest, size: Int64)
+    /// Bytes of a blob upload sent so far (after each chunk read; live displays only).
+    case blobProgress(destination: String, digest: Digest, sent: Int64, size: Int64)
     /// A blob is at `destination`, and how it got there.
     case blobFinished(destination: String, digest: Digest, size: Int64, how: BlobOutcome, seconds: Double)
     /// A manifest or index was stored (by digest or tag).
@@ -19,6 +21,9 @@ public enum BuildEvent: Sendable, Equatable {
         case uploaded, mounted, skipped
     }
 
+    /// True for events only a live display shows (too many for a log).
+    public var isLiveOnly: Bool { if case .blobProgress = self { return true } else { return false } }
+
     /// One plain line per event (CI logs, `--progress plain`).
     public var line: String {
         switch self {
@@ -26,6 +31,8 @@ public enum BuildEvent: Sendable, Equatable {
         case let .layerBuilt(format, digest, size, diffID):
             return "built \(format) layer \(digest.short) (\(ByteCount(size)), diffID \(diffID.short))"
         case let .blobStarted(destination, digest, size): return "\(destination): \(digest.short) (\(ByteCount(size))) …"
+        case let .blobProgress(destination, digest, sent, size):
+            return "\(destination): \(digest.short) \(ByteCount(sent)) of \(ByteCount(size))"
         case let .blobFinished(destination, digest, size, how, seconds):
             let rate = how == .uploaded && seconds > 0 ? ", \(ByteCount(Int64(Double(size) / seconds)))/s" : ""
             return "\(destination): \(digest.short) \(how.rawValue) (\(ByteCount(size))\(rate))"

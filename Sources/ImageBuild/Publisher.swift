@@ -58,7 +58,7 @@ struct RegistryPublisher: Sendable {
     }
 
     private func transfer(_ blob: PendingBlob, to repo: RegistryRepository, cache: BaseBlobCache,
-                          name: String, events: @Sendable (BuildEvent) -> Void) async throws -> PublishStats {
+                          name: String, events: @escaping @Sendable (BuildEvent) -> Void) async throws -> PublishStats {
         var s = PublishStats()
         let start = ContinuousClock.now
         func finished(_ how: BuildEvent.BlobOutcome) {
@@ -72,6 +72,25 @@ struct RegistryPublisher: Sendable {
             return s
         }
         events(.blobStarted(destination: name, digest: blob.digest, size: blob.size))
+        let progress: @Sendable (Int64) -> Void = { sent in
+            events(.blobProgress(destination: name, digest: blob.digest, sent: sent, size: blob.size))
+        }
+        let mounted = try await UploadProgress.$reporter.withValue(progress) {
+            try await upload(blob, to: repo, cache: cache)
+        }
+        if mounted {
+            s.blobsMounted = 1
+            finished(.mounted)
+            return s
+        }
+        s.blobsUploaded = 1
+        s.bytesUploaded = blob.size
+        finished(.uploaded)
+        return s
+    }
+
+    /// Mounts or uploads one blob the registry lacks; true when it was mounted.
+    private func upload(_ blob: PendingBlob, to repo: RegistryRepository, cache: BaseBlobCache) async throws -> Bool {
         switch blob.origin {
         case let .data(data):
             try await repo.putBlob(blob.digest, data: data)
@@ -81,17 +100,12 @@ struct RegistryPublisher: Sendable {
             let sameRegistry = blob.mountCandidates.filter { $0.apiHost == reference.apiHost }.map(\.repository)
             if !sameRegistry.isEmpty,
                try await repo.client.mountBlob(repository: reference.repository, digest: blob.digest, fromAny: sameRegistry) {
-                s.blobsMounted = 1
-                finished(.mounted)
-                return s
+                return true
             }
             let path = try await cache.file(for: blob.digest, from: base)
             try await repo.putBlob(blob.digest, size: blob.size, fromFile: path)
         }
-        s.blobsUploaded = 1
-        s.bytesUploaded = blob.size
-        finished(.uploaded)
-        return s
+        return false
     }
 }
 

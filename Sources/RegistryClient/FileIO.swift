@@ -9,42 +9,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A file read as a sequence of `ByteBuffer` chunks, for streamed request bodies.
-///
-/// The file is opened on the first `next()`, so a retried request simply makes a new iterator.
-struct FileChunks: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let path: String
-    var chunkSize = 1 << 20
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let path: String
-        let chunkSize: Int
-        var handle: FileHandle?
-        var finished = false
-
-        mutating func next() async throws -> ByteBuffer? {
-            if finished { return nil }
-            if handle == nil {
-                guard let h = FileHandle(forReadingAtPath: path) else {
-                    throw RegistryError.io(path: path, reason: "cannot open for reading")
-                }
-                handle = h
-            }
-            let data = try handle!.read(upToCount: chunkSize) ?? Data()
-            if data.isEmpty {
-                finished = true
-                try? handle?.close()
-                handle = nil
-                return nil
-            }
-            return ByteBuffer(data: data)
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(path: path, chunkSize: chunkSize) }
-}
-
 /// Small file-system helpers shared by the registry client and the OCI layout code.
 enum FileOps {
     /// A fresh path in the same directory as `path`, so a final `rename` is atomic.

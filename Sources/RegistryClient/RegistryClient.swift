@@ -197,9 +197,11 @@ public actor RegistryClient {
             case let .data(data)?:
                 request.body = .bytes(ByteBuffer(data: data))
             case let .file(path, size)?:
-                request.body = .stream(FileChunks(path: path), length: .known(size))
+                let region = FileRegion(path: path, offset: 0, length: size, progress: UploadProgress.reporter)
+                request.body = .stream(region, length: .known(size))
             case let .fileRegion(path, offset, length)?:
-                request.body = .stream(FileRegion(path: path, offset: offset, length: length), length: .known(length))
+                let region = FileRegion(path: path, offset: offset, length: length, progress: UploadProgress.reporter)
+                request.body = .stream(region, length: .known(length))
             case nil:
                 break
             }

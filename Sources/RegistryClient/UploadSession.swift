@@ -42,6 +42,8 @@ struct FileRegion: AsyncSequence, Sendable {
     let offset: Int64
     let length: Int64
     var readSize = 1 << 20
+    /// Told the blob position reached after each read (`offset` + bytes read so far).
+    var progress: (@Sendable (Int64) -> Void)? = nil
 
     struct AsyncIterator: AsyncIteratorProtocol {
         let region: FileRegion
@@ -69,9 +71,17 @@ struct FileRegion: AsyncSequence, Sendable {
                 throw RegistryError.io(path: region.path, reason: "file ended \(remaining) bytes early (changed during upload?)")
             }
             remaining -= Int64(data.count)
+            region.progress?(region.offset + region.length - remaining)
             return ByteBuffer(data: data)
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(region: self, remaining: length) }
+}
+
+/// Where upload progress goes: set around an upload (`UploadProgress.$reporter.withValue`), and
+/// every file body streamed by that task reports the blob position it reached. A task-local keeps
+/// the upload APIs unchanged and follows the task across the client actor.
+public enum UploadProgress {
+    @TaskLocal public static var reporter: (@Sendable (Int64) -> Void)?
 }

@@ -60,8 +60,17 @@ final class ProgressDisplay: @unchecked Sendable {
         guard mode != .quiet else { return }
         lock.lock()
         defer { lock.unlock() }
-        guard mode == .tty else { return write(event.line + "\n") }
+        guard mode == .tty else {
+            if !event.isLiveOnly { write(event.line + "\n") }
+            return
+        }
         switch event {
+        case let .blobProgress(destination, digest, sent, size):
+            // Rows show bytes sent and the rate since the blob started; redrawn by the ticker.
+            if let i = active.firstIndex(where: { $0.key == destination + digest.description }) {
+                let seconds = max(Date().timeIntervalSince(active[i].start), 0.001)
+                active[i].text = "\(destination): \(digest.short) \(ByteCount(sent)) of \(ByteCount(size)), \(ByteCount(Int64(Double(sent) / seconds)))/s"
+            }
         case let .blobStarted(destination, digest, _):
             active.append((key: destination + digest.description, text: event.line, start: Date()))
             redraw(permanent: nil)
