@@ -115,3 +115,41 @@ import TestSupport
         }
     }
 }
+
+@Suite struct ProgressEventTests {
+    final class Collector: @unchecked Sendable {
+        private let lock = NSLock()
+        private var events: [BuildEvent] = []
+        func add(_ e: BuildEvent) { lock.withLock { events.append(e) } }
+        var all: [BuildEvent] { lock.withLock { events } }
+    }
+
+    @Test(arguments: [nil, 1 << 20] as [Int?])
+    func uploadProgressIsMonotonicAndComplete(chunkSize: Int?) async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        // 3 MiB of incompressible bytes, so the layer spans several read chunks.
+        var bytes = [UInt8](repeating: 0, count: 3 << 20)
+        var x: UInt64 = 0x9E3779B97F4A7C15
+        for i in bytes.indices { x ^= x << 13; x ^= x >> 7; x ^= x << 17; bytes[i] = UInt8(truncatingIfNeeded: x) }
+        let big = try dir.write("big.bin", Data(bytes))
+        try await withTestRegistry { registry in
+            var spec = try Support.pauseSpec(tags: ["\(registry.host)/e2e/progress:1"], bases: Support.layoutBases)
+            spec.platforms = ["linux/amd64"]
+            spec.files = [FileSpec(source: big, destination: "/big.bin")]
+            let collector = Collector()
+            let plan = try BuildPlan(spec: spec, environment: [:])
+            let result = try await Builder(plan: plan, registryOptions: RegistryOptions(chunkSize: chunkSize),
+                                           events: { collector.add($0) }).run()
+            let layer = try Digest(try #require(result.platforms[0].newLayer))
+            let sent = collector.all.compactMap { e -> (Int64, Int64)? in
+                if case let .blobProgress(_, d, s, size) = e, d == layer { return (s, size) }
+                return nil
+            }
+            #expect(sent.count >= 3, "several progress reports for a 3 MiB layer")
+            #expect(zip(sent, sent.dropFirst()).allSatisfy { $0.0 <= $1.0 }, "never goes backwards")
+            #expect(sent.last.map { $0.0 == $0.1 } == true, "ends at the blob size")
+            #expect(collector.all.contains { if case .blobFinished(_, layer, _, .uploaded, _) = $0 { return true } else { return false } })
+        }
+    }
+}
