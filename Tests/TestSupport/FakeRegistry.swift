@@ -166,14 +166,7 @@ public final class FakeRegistry: Sendable {
 public func withFakeRegistry<T>(_ behavior: FakeRegistry.Behavior = FakeRegistry.Behavior(),
                                 _ body: (FakeRegistry) async throws -> T) async throws -> T {
     let registry = try await FakeRegistry.start(behavior)
-    do {
-        let result = try await body(registry)
-        await registry.stop()
-        return result
-    } catch {
-        await registry.stop()
-        throw error
-    }
+    return try await withStarted(registry, stop: { await $0.stop() }, body)
 }
 
 /// Feeds requests to the shared state and writes its answers; breaks connections when told to.

@@ -322,12 +322,5 @@ public final class FaultProxy: @unchecked Sendable {
 public func withFaultProxy<T>(in front: TestRegistry, rules: [FaultProxy.Rule] = [],
                               _ body: (FaultProxy) async throws -> T) async throws -> T {
     let proxy = try await FaultProxy.start(upstreamPort: front.port, rules: rules)
-    do {
-        let result = try await body(proxy)
-        await proxy.stop()
-        return result
-    } catch {
-        await proxy.stop()
-        throw error
-    }
+    return try await withStarted(proxy, stop: { await $0.stop() }, body)
 }

@@ -33,3 +33,16 @@ public func withTempDir<T>(prefix: String = "winimg-test", _ body: (TempDir) asy
     defer { dir.remove() }
     return try await body(dir)
 }
+
+/// Runs `body` with a started test server and stops the server whatever happens.
+func withStarted<Server, T>(_ server: Server, stop: (Server) async -> Void,
+                            _ body: (Server) async throws -> T) async throws -> T {
+    do {
+        let result = try await body(server)
+        await stop(server)
+        return result
+    } catch {
+        await stop(server)
+        throw error
+    }
+}

@@ -169,14 +169,7 @@ public func withTestRegistry<T>(users: [String: String] = [:], tokenRealm: Strin
                                 _ body: (TestRegistry) async throws -> T) async throws -> T {
     let registry = try await TestRegistry.start(users: users, tokenRealm: tokenRealm, relativeURLs: relativeURLs,
                                                 tokenTrust: tokenTrust, tls: tls)
-    do {
-        let result = try await body(registry)
-        await registry.stop()
-        return result
-    } catch {
-        await registry.stop()
-        throw error
-    }
+    return try await withStarted(registry, stop: { await $0.stop() }, body)
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back, close).
