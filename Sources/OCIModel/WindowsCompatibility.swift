@@ -12,13 +12,25 @@ public enum WindowsCompatibility {
     ///   WS2022) up to its own build — so never an image newer than the host.
     ///
     /// Revisions are ignored, as containerd does. HCS itself still refuses 14393 (WS2016) containers whose
-    /// revision differs from the host's; Hyper-V isolation is not covered here.
+    /// revision differs from the host's; for Hyper-V isolation see `runsHyperVIsolated`.
     public static func runsProcessIsolated(host: WindowsVersion, image: WindowsVersion) -> Bool {
         guard host.major == image.major, host.minor == image.minor else { return false }
-        guard let newest = stableABIReleases.lastIndex(where: { host.build >= $0 }) else {
-            return host.build == image.build
+        return processIsolatedBuilds(hostBuild: host.build).contains(image.build)
+    }
+
+    /// The image builds a host of `hostBuild` runs under process isolation (same major.minor assumed):
+    /// just its own build before WS2022, otherwise from the previous stable-ABI LTSC up to its own build.
+    public static func processIsolatedBuilds(hostBuild: Int) -> ClosedRange<Int> {
+        guard let newest = stableABIReleases.lastIndex(where: { hostBuild >= $0 }) else {
+            return hostBuild...hostBuild
         }
-        let oldestImageBuild = stableABIReleases[max(newest - 1, 0)]
-        return (oldestImageBuild...host.build).contains(image.build)
+        return stableABIReleases[max(newest - 1, 0)]...hostBuild
+    }
+
+    /// Whether `host` runs `image` under Hyper-V isolation: the utility VM brings the image's kernel, so
+    /// any image build up to the host's runs, never a newer one (windows-format.md §3.2: a WS2019 host
+    /// cannot run WS2022 images even with Hyper-V; Windows 11 runs WS2025 images only from 26100 on).
+    public static func runsHyperVIsolated(host: WindowsVersion, image: WindowsVersion) -> Bool {
+        host.major == image.major && host.minor == image.minor && image.build <= host.build
     }
 }
