@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "LayerBuilder", targets: ["LayerBuilder"]),
         .library(name: "RegistryClient", targets: ["RegistryClient"]),
         .library(name: "ImageBuild", targets: ["ImageBuild"]),
+        .library(name: "ImageCheck", targets: ["ImageCheck"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,8 +48,10 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Will it run: containerd's entry selection, host/image verdicts, k8s nodes, image inspection.
+        .target(name: "ImageCheck", dependencies: ["OCIModel", "RegistryClient", "ImageBuild"]),
         .executableTarget(name: "winimg", dependencies: [
-            "ImageBuild", "OCIModel", "RegistryClient",
+            "ImageBuild", "ImageCheck", "OCIModel", "RegistryClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -63,5 +66,6 @@ let package = Package(
         .testTarget(name: "LayerBuilderTests", dependencies: ["LayerBuilder", "OCIModel"]),
         .testTarget(name: "RegistryClientTests", dependencies: ["RegistryClient", "OCIModel", "LayerBuilder", "TestSupport"]),
         .testTarget(name: "ImageBuildTests", dependencies: ["ImageBuild", "OCIModel", "LayerBuilder", "RegistryClient", "TestSupport"]),
+        .testTarget(name: "ImageCheckTests", dependencies: ["ImageCheck", "OCIModel", "LayerBuilder", "RegistryClient", "ImageBuild", "TestSupport"]),
     ]
 )
