@@ -49,4 +49,18 @@ private let processIsolated: [Int: Set<Int>] = [
                                                               image: try WindowsVersion(parsing: image))
         #expect(result == expected)
     }
+
+    /// Hyper-V isolation: any image build up to the host's (a WS2019 host cannot run WS2022 images).
+    @Test(arguments: Build.all, Build.all)
+    func hyperV(host: Int, image: Int) {
+        let result = WindowsCompatibility.runsHyperVIsolated(host: WindowsVersion(build: host), image: WindowsVersion(build: image))
+        #expect(result == (image <= host))
+    }
+
+    @Test func processIsolatedRanges() {
+        #expect(WindowsCompatibility.processIsolatedBuilds(hostBuild: 17763) == 17763...17763)
+        #expect(WindowsCompatibility.processIsolatedBuilds(hostBuild: 20348) == 20348...20348)
+        #expect(WindowsCompatibility.processIsolatedBuilds(hostBuild: 25398) == 20348...25398)
+        #expect(WindowsCompatibility.processIsolatedBuilds(hostBuild: 26200) == 20348...26200)
+    }
 }
