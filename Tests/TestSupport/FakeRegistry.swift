@@ -4,7 +4,7 @@ import NIOHTTP1
 import NIOPosix
 
 /// An in-process HTTP/1.1 registry on 127.0.0.1 that speaks just the blob upload API (POST, PATCH,
-/// PUT, status GET and DELETE of uploads; HEAD/GET of blobs; POST mount), with switches for the
+/// PUT, status GET and DELETE of uploads; HEAD/GET of blobs; POST mount) and tag lists, with switches for the
 /// protocol corners a real registry will not show on demand. It records every request.
 ///
 /// It listens on two ports sharing one store: `host`, and `alternateHost`, where upload `Location`s
@@ -41,8 +41,31 @@ public final class FakeRegistry: Sendable {
         /// Never answer PATCH or PUT requests (to cancel a client mid-request).
         public var hangPatches = false
         public var hangPuts = false
+        /// Tag lists in pages; nil sends every tag at once and ignores `n`, as distribution 2.8 does.
+        public var tagPaging: TagPaging?
 
         public init() {}
+    }
+
+    /// How `GET /v2/<name>/tags/list` pages: `n` tags (or `defaultPageSize`) after `last`, with a
+    /// `Link: <…?n=…&last=…>; rel="next"` while more remain.
+    public struct TagPaging: Sendable {
+        public enum Link: Sendable {
+            /// `</v2/…>`, as distribution's `relativeurls` does.
+            case relative
+            /// `<http://127.0.0.1:PORT/v2/…>`.
+            case absolute
+            /// An absolute URL on the alternate port: another origin.
+            case otherOrigin
+            /// Relative, but the last page links back to the first instead of ending.
+            case loop
+        }
+        public var defaultPageSize: Int
+        public var link: Link
+        public init(defaultPageSize: Int = 100, link: Link = .relative) {
+            self.defaultPageSize = defaultPageSize
+            self.link = link
+        }
     }
 
     /// Closes the connection after `afterBytes` body bytes of a PATCH, keeping those bytes, for PATCH
@@ -152,6 +175,9 @@ public final class FakeRegistry: Sendable {
 
     /// Puts a blob into a repository directly (a mount source, or a blob that "already exists").
     public func seedBlob(repository: String, _ data: Data) { state.withLock { _ = $0.store(data, in: repository) } }
+
+    /// Gives `repository` these tags (listed by `tags/list`; they point at nothing).
+    public func seedTags(repository: String, _ tags: [String]) { state.withLock { $0.tags[repository] = tags } }
 
     /// The blob's bytes if `repository` holds `digest` (e.g. `sha256:…`).
     public func blob(repository: String, digest: String) -> Data? {

@@ -32,6 +32,8 @@ final class FakeRegistryState: @unchecked Sendable {
         /// Digest → bytes, and repository → digests it holds.
         var contents: [String: Data] = [:]
         var repositories: [String: Set<String>] = [:]
+        /// Repository → tags, for `tags/list` only.
+        var tags: [String: [String]] = [:]
         var patchCount = 0
         var ports = (main: 0, alternate: 0)
 
@@ -90,6 +92,10 @@ final class FakeRegistryState: @unchecked Sendable {
         let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { a, _ in a })
         return withLock { (s: inout Store) -> FakeAnswer in
             if path == "/v2/" || path == "/v2" { return FakeAnswer(status: 200, body: Data("{}".utf8)) }
+            if path.hasPrefix("/v2/"), path.hasSuffix("/tags/list"), head.method == .GET {
+                let name = String(path.dropFirst(4).dropLast("/tags/list".count))
+                return Self.tagList(s, name: name, query: query)
+            }
             if let range = path.range(of: "/blobs/uploads/"), path.hasPrefix("/v2/") {
                 let name = String(path[path.index(path.startIndex, offsetBy: 4)..<range.lowerBound])
                 let id = String(path[range.upperBound...])
@@ -108,6 +114,29 @@ final class FakeRegistryState: @unchecked Sendable {
             }
             return FakeAnswer(status: 404, body: Data("404 page not found\n".utf8))
         }
+    }
+
+    /// One page of a tag list: after `last` (exclusive), `n` tags, and a `Link` while more remain.
+    private static func tagList(_ s: Store, name: String, query: [String: String]) -> FakeAnswer {
+        guard let all = s.tags[name]?.sorted() else { return .error(404, "NAME_UNKNOWN", "repository name not known to registry") }
+        var tags = all
+        var link: String?
+        if let paging = s.behavior.tagPaging {
+            let n = query["n"].flatMap(Int.init) ?? paging.defaultPageSize
+            let rest = all.filter { tag in query["last"].map { tag > $0 } ?? true }
+            tags = Array(rest.prefix(n))
+            let base = "/v2/\(name)/tags/list?n=\(n)"
+            if rest.count > n, let last = tags.last {
+                link = base + "&last=\(last)"
+            } else if paging.link == .loop {
+                link = base
+            }
+            let port = paging.link == .otherOrigin ? s.ports.alternate : s.ports.main
+            if paging.link == .absolute || paging.link == .otherOrigin { link = link.map { "http://127.0.0.1:\(port)\($0)" } }
+        }
+        let list = tags.map { "\"\($0)\"" }.joined(separator: ",")
+        return FakeAnswer(status: 200, headers: [("Content-Type", "application/json")] + (link.map { [("Link", "<\($0)>; rel=\"next\"")] } ?? []),
+                          body: Data(#"{"name":"\#(name)","tags":[\#(list)]}"#.utf8))
     }
 
     static func uploadID(_ uri: String) -> String? {

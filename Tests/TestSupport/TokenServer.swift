@@ -40,6 +40,8 @@ public actor TokenServer {
         public var expiredTokens = 0
         /// Every signed token is already expired.
         public var alwaysExpired = false
+        /// The first this-many requests are answered 503 (an overloaded token service).
+        public var unavailableFirst = 0
 
         public init() {}
     }
@@ -162,6 +164,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             n = count
             log.write(json.dumps({"method": method, "path": self.path, "authorization": self.headers.get("Authorization"), "form": form}) + "\n")
             log.flush()
+        if n <= opts.get("unavailableFirst", 0):
+            return self.answer(503, {"errors": [{"code": "UNAVAILABLE", "message": "service unavailable"}]})
         forced = opts.get("postStatus") if method == "POST" else opts.get("getStatus")
         if forced:
             return self.answer(forced, {"errors": [{"code": "UNSUPPORTED", "message": "method not served"}]})

@@ -115,17 +115,39 @@ extension RegistryClient {
             }
             request.headers.add(name: "User-Agent", value: options.userAgent)
 
-            let start = ContinuousClock.now
+            var start = ContinuousClock.now
+            var attempts = 0
             let response: HTTPClientResponse
+            let body: Data
             do {
-                stats.requests += 1
-                response = try await httpClient.execute(request, timeout: .milliseconds(Int64(options.timeout * 1000)))
+                // A token request changes nothing (a POST grant only mints a token), so a reset or a
+                // 503 from the token service is retried like a registry GET, under `options.retry`.
+                (response, body) = try await withRetries("token request to \(realmDisplay)", idempotent: true) {
+                    attempts += 1
+                    start = ContinuousClock.now
+                    stats.requests += 1
+                    let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(options.timeout * 1000)))
+                    let body = Data(buffer: try await response.body.collect(upTo: 1 << 20))
+                    let code = Int(response.status.code)
+                    if RetryPolicy.transientStatuses.contains(code) {
+                        // Thrown only so that `withRetries` classifies it like a registry answer.
+                        let (h, path) = Self.display(realm)
+                        throw RegistryError.http(status: code, method: request.method.rawValue, host: h, path: path,
+                                                 errors: RegistryErrorDetail.parse(body), body: nil, attempts: attempts)
+                    }
+                    return (response, body)
+                }
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let RegistryError.http(status, _, _, _, errors, _, _) {
+                let note = attempts > 1 ? " (gave up after \(attempts) attempts)" : ""
+                let detail = errors.isEmpty ? "" : ": " + errors.map(\.description).joined(separator: "; ")
+                throw RegistryError.tokenRequestFailed(realm: realmDisplay, status: status,
+                    reason: "the token service is unavailable\(detail)\(note); try again later")
             } catch {
-                throw RegistryError.tokenRequestFailed(realm: realmDisplay, status: nil, reason: "cannot reach the token service: \(error)")
+                let note = attempts > 1 ? " (gave up after \(attempts) attempts)" : ""
+                throw RegistryError.tokenRequestFailed(realm: realmDisplay, status: nil, reason: "cannot reach the token service: \(error)\(note)")
             }
-            let body = Data(buffer: try await response.body.collect(upTo: 1 << 20))
             if response.status == .ok {
                 guard let decoded = try? JSONDecoder().decode(TokenResponse.self, from: body),
                       let token = decoded.access_token ?? decoded.token, !token.isEmpty else {
