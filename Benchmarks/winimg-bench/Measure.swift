@@ -1,0 +1,57 @@
+import Foundation
+
+/// Timing helpers: monotonic clock, medians, and running shell pipelines as timed children.
+enum Measure {
+    /// Seconds on the monotonic clock.
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let s = values.sorted()
+        return s.isEmpty ? 0 : s[s.count / 2]
+    }
+
+    /// Runs `bash -c script` under `/usr/bin/time` (for the peak RSS of its largest process) and
+    /// returns wall seconds, that peak in KiB, and stdout. Exits the benchmark when it fails:
+    /// a number from a failed run would be meaningless.
+    static func shell(_ script: String) -> (seconds: Double, peakKiB: Int, stdout: String) {
+        let rssFile = NSTemporaryDirectory() + "winimg-bench-rss-\(getpid())"
+        let outFile = NSTemporaryDirectory() + "winimg-bench-out-\(getpid())"
+        defer { unlink(rssFile); unlink(outFile) }
+        FileManager.default.createFile(atPath: outFile, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/time")
+        p.arguments = ["-f", "%M", "-o", rssFile, "/bin/bash", "-c", "set -o pipefail; " + script]
+        p.standardOutput = FileHandle(forWritingAtPath: outFile)
+        let start = now()
+        do { try p.run() } catch { fatal("cannot run /usr/bin/time (apt-get install -y time): \(error)") }
+        p.waitUntilExit()
+        let seconds = now() - start
+        guard p.terminationStatus == 0 else { fatal("command failed (\(p.terminationStatus)): \(script)") }
+        let rss = (try? String(contentsOfFile: rssFile, encoding: .utf8))?
+            .split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
+        let out = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
+        return (seconds, rss, out)
+    }
+
+    /// This process's peak resident set size (VmHWM) in KiB.
+    static func peakRSSKiB() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+        }
+        return 0
+    }
+
+    static func fileSize(_ path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+}
+
+func fatal(_ message: String) -> Never {
+    FileHandle.standardError.write(Data(("winimg-bench: " + message + "\n").utf8))
+    exit(1)
+}
