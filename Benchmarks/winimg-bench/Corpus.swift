@@ -32,7 +32,7 @@ enum Corpus {
                 if total >= targetBytes { break outer }
             }
         }
-        fm.createFile(atPath: dir + "/.complete", contents: nil)
+        _ = fm.createFile(atPath: dir + "/.complete", contents: nil)
         return (count, total)
     }
 

@@ -21,7 +21,7 @@ enum Measure {
         let rssFile = NSTemporaryDirectory() + "winimg-bench-rss-\(getpid())"
         let outFile = NSTemporaryDirectory() + "winimg-bench-out-\(getpid())"
         defer { unlink(rssFile); unlink(outFile) }
-        FileManager.default.createFile(atPath: outFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: outFile, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/time")
         p.arguments = ["-f", "%M", "-o", rssFile, "/bin/bash", "-c", "set -o pipefail; " + script]

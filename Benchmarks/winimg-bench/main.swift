@@ -74,12 +74,14 @@ for threads in Array(Set([1, cores])).sorted() {
 }
 if digests.count != 1 { print("  WARNING: layer digests differ across runs/threads: \(digests.sorted())") }
 
-@MainActor func peer(_ name: String, _ script: String, output: String? = nil, setup: String? = nil) {
+@MainActor func peer(_ name: String, _ script: String, output: String? = nil, setup: String? = nil,
+                     sizeScript: String? = nil) {
     var samples: [(seconds: Double, size: Int64, rss: Int)] = []
     for _ in 0..<runs {
         if let setup { _ = Measure.shell(setup) }
         let r = Measure.shell(script)
-        samples.append((r.seconds, output.map(Measure.fileSize) ?? 0, r.peakKiB))
+        let size = sizeScript.map { Int64(Measure.shell($0).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
+        samples.append((r.seconds, output.map(Measure.fileSize) ?? size ?? 0, r.peakKiB))
         if let output { unlink(output) }
     }
     record(name, samples, note: script)
@@ -91,7 +93,9 @@ peer("tar | tee(sha256) | pigz -6 | sha256", "\(tarCmd) | tee >(sha256sum > /dev
 peer("tar | gzip -6 | sha256sum", "\(tarCmd) | gzip -6 -n | tee '\(gz)' | sha256sum > /dev/null", output: gz)
 let layout = work + "/umoci"
 peer("umoci insert", "umoci insert --image '\(layout):t' '\(corpusDir)' /",
-     setup: "rm -rf '\(layout)' && umoci init --layout '\(layout)' && umoci new --image '\(layout):t'")
+     setup: "rm -rf '\(layout)' && umoci init --layout '\(layout)' && umoci new --image '\(layout):t'",
+     // The layer is the layout's largest blob.
+     sizeScript: "stat -c %s '\(layout)'/blobs/sha256/* | sort -n | tail -1")
 
 // Raw SHA-256: our hasher over 1 MiB and 16 KiB updates vs `openssl speed`.
 func ourSHA(block: Int) -> Double {
