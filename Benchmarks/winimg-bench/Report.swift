@@ -8,6 +8,8 @@ struct Row: Codable {
     var mbPerSecond: Double
     var compressedBytes: Int64
     var peakRSSKiB: Int
+    /// Median user + system CPU seconds.
+    var cpuSeconds: Double
     var note: String
 }
 
@@ -45,15 +47,15 @@ struct Report: Codable {
     static func table(_ rows: [Row]) -> String {
         let best = rows.filter { $0.name.hasPrefix("winimg") }.min { $0.seconds < $1.seconds }
         let gzip = rows.first { $0.name.hasPrefix("tar | gzip") }
-        var t = "| contender | median s | MB/s | best winimg speed-up | compressed bytes | size vs gzip -6 | peak RSS MiB |\n"
-        t += "|---|---:|---:|---:|---:|---:|---:|\n"
+        var t = "| contender | median s | MB/s | CPU s | best winimg speed-up | compressed bytes | size vs gzip -6 | peak RSS MiB |\n"
+        t += "|---|---:|---:|---:|---:|---:|---:|---:|\n"
         for r in rows {
             let ratio = best.map { String(format: "%.2f×", r.seconds / $0.seconds) } ?? "-"
             let size = r.compressedBytes > 0 ? "\(r.compressedBytes)" : "-"
             let vs = (gzip.map { g in r.compressedBytes > 0 && g.compressedBytes > 0
                 ? String(format: "%+.2f %%", 100 * (Double(r.compressedBytes) / Double(g.compressedBytes) - 1)) : "-" }) ?? "-"
-            t += String(format: "| %@ | %.3f | %.1f | %@ | %@ | %@ | %.1f |\n", r.name as NSString, r.seconds,
-                        r.mbPerSecond, ratio as NSString, size as NSString, vs as NSString, Double(r.peakRSSKiB) / 1024)
+            t += String(format: "| %@ | %.3f | %.1f | %.2f | %@ | %@ | %@ | %.1f |\n", r.name as NSString, r.seconds,
+                        r.mbPerSecond, r.cpuSeconds, ratio as NSString, size as NSString, vs as NSString, Double(r.peakRSSKiB) / 1024)
         }
         return t
     }

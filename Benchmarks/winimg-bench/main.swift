@@ -43,21 +43,22 @@ _ = Measure.shell("tar -cf - -C '\(corpusDir)' bin lib > /dev/null")
 
 var rows: [Row] = []
 
-@MainActor func record(_ name: String, _ samples: [(seconds: Double, size: Int64, rss: Int)], note: String = "") {
+@MainActor func record(_ name: String, _ samples: [(seconds: Double, size: Int64, rss: Int, cpu: Double)], note: String = "") {
     let secs = Measure.median(samples.map(\.seconds))
     let row = Row(name: name, seconds: secs, samples: samples.map(\.seconds),
                   mbPerSecond: Double(corpus.bytes) / 1e6 / secs,
-                  compressedBytes: samples.last?.size ?? 0, peakRSSKiB: samples.map(\.rss).max() ?? 0, note: note)
+                  compressedBytes: samples.last?.size ?? 0, peakRSSKiB: samples.map(\.rss).max() ?? 0,
+                  cpuSeconds: Measure.median(samples.map(\.cpu)), note: note)
     rows.append(row)
-    print(String(format: "  %-34@ %7.3f s  %7.1f MB/s  %11lld B  %7d KiB", name as NSString,
-                 secs, row.mbPerSecond, row.compressedBytes, row.peakRSSKiB))
+    print(String(format: "  %-34@ %7.3f s  %7.1f MB/s  cpu %6.2f s  %11lld B  %7d KiB", name as NSString,
+                 secs, row.mbPerSecond, row.cpuSeconds, row.compressedBytes, row.peakRSSKiB))
 }
 
 // winimg, as a child process per run (wall time includes process start, like the peers).
 let selfPath = URL(fileURLWithPath: CommandLine.arguments[0]).path
 var digests: Set<String> = []
 for threads in Array(Set([1, cores])).sorted() {
-    var samples: [(seconds: Double, size: Int64, rss: Int)] = []
+    var samples: [(seconds: Double, size: Int64, rss: Int, cpu: Double)] = []
     var inner: [Double] = []
     for _ in 0..<runs {
         let out = work + "/winimg.tar.gz"
@@ -66,7 +67,7 @@ for threads in Array(Set([1, cores])).sorted() {
         guard f.count == 6 else { fatal("child output: \(r.stdout)") }
         digests.insert(String(f[4]))
         inner.append(Double(f[0]) ?? 0)
-        samples.append((r.seconds, Int64(f[1]) ?? 0, Int(f[5].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0))
+        samples.append((r.seconds, Int64(f[1]) ?? 0, Int(f[5].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, r.cpuSeconds))
         unlink(out)
     }
     record("winimg threads=\(threads)", samples,
@@ -76,12 +77,12 @@ if digests.count != 1 { print("  WARNING: layer digests differ across runs/threa
 
 @MainActor func peer(_ name: String, _ script: String, output: String? = nil, setup: String? = nil,
                      sizeScript: String? = nil) {
-    var samples: [(seconds: Double, size: Int64, rss: Int)] = []
+    var samples: [(seconds: Double, size: Int64, rss: Int, cpu: Double)] = []
     for _ in 0..<runs {
         if let setup { _ = Measure.shell(setup) }
         let r = Measure.shell(script)
         let size = sizeScript.map { Int64(Measure.shell($0).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
-        samples.append((r.seconds, output.map(Measure.fileSize) ?? size ?? 0, r.peakKiB))
+        samples.append((r.seconds, output.map(Measure.fileSize) ?? size ?? 0, r.peakKiB, r.cpuSeconds))
         if let output { unlink(output) }
     }
     record(name, samples, note: script)
@@ -130,6 +131,7 @@ for block in [16384, 1 << 20] {
 let report = Report.make(rows: rows, sha: sha, corpusDir: corpusDir, files: corpus.files, bytes: corpus.bytes,
                          runs: runs, cores: cores)
 print(report.table)
+print("load average at end: " + ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?"))
 if let outJSON {
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
