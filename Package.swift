@@ -56,6 +56,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Issue 4 benchmark (not run by CI): swift run -c release winimg-bench
+        .executableTarget(name: "winimg-bench", dependencies: ["LayerBuilder", "OCIModel"],
+                          path: "Benchmarks/winimg-bench"),
+
         .target(name: "TestSupport", dependencies: [
             "OCIModel", "LayerBuilder", "RegistryClient",
             .product(name: "NIOCore", package: "swift-nio"),

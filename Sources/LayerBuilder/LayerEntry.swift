@@ -1,3 +1,4 @@
+import Foundation
 import OCIModel
 
 /// What goes into a layer, in container paths.
@@ -46,6 +47,12 @@ public struct LayerOptions: Sendable, Hashable {
     public var mtime: Int64
     /// zlib compression level, 0 (store) to 9 (best).
     public var compressionLevel: Int32 = 6
+    /// Threads that deflate in parallel (at least 1). The output bytes do not depend on it: block
+    /// boundaries are fixed input offsets, so any thread count gives the same layer digest.
+    public var compressionThreads: Int = LayerOptions.defaultCompressionThreads
+
+    /// The active processor count: compression is the layer build's bottleneck.
+    public static var defaultCompressionThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// Creates options.
     /// - Parameters:
@@ -79,6 +86,9 @@ public struct LayerOptions: Sendable, Hashable {
     func validate() throws {
         guard (0...9).contains(compressionLevel) else {
             throw LayerBuilderError.invalidOption("compressionLevel \(compressionLevel) is outside 0...9")
+        }
+        guard compressionThreads >= 1 else {
+            throw LayerBuilderError.invalidOption("compressionThreads \(compressionThreads) is below 1")
         }
         guard (0...Self.maxMtime).contains(mtime) else {
             throw LayerBuilderError.invalidOption("mtime \(mtime) is outside 0...\(Self.maxMtime) (what an ustar header can hold)")

@@ -28,7 +28,8 @@ public enum LayerWriter {
         var committed = false
         defer { if !committed { unlink(tempPath) } }
 
-        let pipeline = try LayerPipeline(file: POSIXFile.createExclusive(tempPath), level: options.compressionLevel)
+        let pipeline = try LayerPipeline(file: POSIXFile.createExclusive(tempPath), level: options.compressionLevel,
+                                     threads: options.compressionThreads)
         var tar = TarWriter(sink: PipelineSink(pipeline: pipeline))
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: streamChunkSize, alignment: 16)
         defer { buffer.deallocate() }
@@ -81,18 +82,19 @@ public enum LayerWriter {
     }
 }
 
-/// tar bytes -> (diffID hash) -> gzip -> (digest hash) -> file, counting both sides.
+/// tar bytes -> (diffID hash) -> parallel gzip -> (digest hash) -> file, counting both sides.
+/// Hashing and writing stay on the caller's thread; only deflate fans out to workers.
 private final class LayerPipeline {
     private let file: POSIXFile
-    private let gzip: GzipWriter
+    private let gzip: ParallelGzipWriter
     private var diffHasher = SHA256Hasher()
     private var blobHasher = SHA256Hasher()
     private var uncompressedSize: Int64 = 0
     private var compressedSize: Int64 = 0
 
-    init(file: POSIXFile, level: Int32) throws {
+    init(file: POSIXFile, level: Int32, threads: Int) throws {
         self.file = file
-        self.gzip = try GzipWriter(level: level)
+        self.gzip = try ParallelGzipWriter(level: level, threads: threads)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
