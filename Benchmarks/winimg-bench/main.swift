@@ -114,7 +114,7 @@ func ourSHA(block: Int) -> Double {
     return Double(bytes) / 1e6 / (Measure.now() - start)
 }
 func opensslSHA(block: Int) -> Double {
-    let r = Measure.shell("openssl speed -evp sha256 -bytes \(block) -seconds 2 2>/dev/null | tail -1")
+    let r = Measure.shell("openssl speed -elapsed -evp sha256 -bytes \(block) -seconds 2 2>/dev/null | tail -1")
     // "sha256   1544901.97k": thousands of bytes per second.
     guard let last = r.stdout.split(separator: " ").last,
           let k = Double(last.trimmingCharacters(in: .whitespacesAndNewlines).dropLast()) else { return 0 }
