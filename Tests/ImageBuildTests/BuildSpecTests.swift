@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import ImageBuild
 
@@ -79,14 +80,7 @@ import Testing
 
 enum Fixtures {
     /// The repository root, found from this source file's location.
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-        }
-        return FileManager.default.currentDirectoryPath
-    }()
+    static let root = RepositoryPaths.root
 
-    static func repoPath(_ rel: String) -> String { (root as NSString).appendingPathComponent(rel) }
+    static func repoPath(_ rel: String) -> String { RepositoryPaths.path(rel) }
 }

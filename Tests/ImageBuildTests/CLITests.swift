@@ -15,21 +15,21 @@ import TestSupport
         return Fixtures.repoPath(".build/debug/winimg")
     }()
 
-    static func winimg(_ args: [String], in directory: String? = nil) throws -> ProcessResult {
+    static func winimg(_ args: [String], in directory: String? = nil) async throws -> ProcessResult {
         var env = ProcessInfo.processInfo.environment
         env["SOURCE_DATE_EPOCH"] = nil
         if let directory {
-            return try TestSupport.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory, winimg] + args, environment: env)
+            return try await TestSupport.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory, winimg] + args, environment: env)
         }
-        return try TestSupport.run(winimg, args, environment: env)
+        return try await TestSupport.run(winimg, args, environment: env)
     }
 
     /// The issue's command line, flags only, against the real registry.
     @Test func flagsOnlyBuildToRegistry() async throws {
         try await withTestRegistry { registry in
-            let bases = try RegistryBuildTests.seedBases(registry)
+            let bases = try await RegistryBuildTests.seedBases(registry)
             let target = "\(registry.host)/e2e/pause:3.10"
-            let r = try Self.winimg([
+            let r = try await Self.winimg([
                 "build",
                 "--platform", "windows/amd64:ltsc2019", "--platform", "windows/amd64:ltsc2022", "--platform", "windows/amd64:ltsc2025",
                 "--platform", "linux/amd64", "--platform", "linux/arm64",
@@ -48,15 +48,15 @@ import TestSupport
             #expect(platforms.count == 5)
             #expect(platforms.compactMap { $0["osVersion"]?.stringValue } == ["10.0.17763.6414", "10.0.20348.2762", "10.0.26100.2314"])
             let digest = try #require(json["index"]?["digest"]?.stringValue)
-            #expect(SHA256Digest.of(try Skopeo.inspectRaw("docker://\(target)")).description == digest)
+            await #expect(SHA256Digest.of(try Skopeo.inspectRaw("docker://\(target)")).description == digest)
             #expect(r.stderr.isEmpty, "JSON mode keeps stderr quiet: \(r.stderrString)")
         }
     }
 
-    @Test func specFileWithFlagOverride() throws {
+    @Test func specFileWithFlagOverride() async throws {
         let dir = try TempDir()
         defer { dir.remove() }
-        let r = try Self.winimg(["build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"), "-t", "oci:\(dir.file("out")):v1",
+        let r = try await Self.winimg(["build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"), "-t", "oci:\(dir.file("out")):v1",
                                  "--platform", "windows/amd64:ltsc2022", "--platform", "linux/arm64"])
         #expect(r.status == 0, "\(r.stderrString)")
         #expect(r.stdoutString.contains("10.0.20348.2762"))
@@ -77,32 +77,32 @@ import TestSupport
         (["--platform", "linux/amd64", "--entrypoint", "[\"a\","], "JSON array"),
         (["--platform", "linux/s390"], "s390"),
     ])
-    func badInput(args: [String], message: String) throws {
+    func badInput(args: [String], message: String) async throws {
         let dir = try TempDir()
         defer { dir.remove() }
         var full = ["build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"), "-t", "oci:\(dir.file("out"))"]
         full += args
         if !args.contains("--base") { full += ["--base", "linux=scratch"] }
-        let r = try Self.winimg(full)
+        let r = try await Self.winimg(full)
         #expect(r.status != 0)
         #expect(r.stderrString.contains("winimg: error:"), "\(r.stderrString)")
         #expect(r.stderrString.contains(message), "\(r.stderrString)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("out")), "nothing written")
     }
 
-    @Test func missingSpecFileAndUnknownKey() throws {
+    @Test func missingSpecFileAndUnknownKey() async throws {
         let dir = try TempDir()
         defer { dir.remove() }
-        let missing = try Self.winimg(["build", "-f", dir.file("nope.yaml")])
+        let missing = try await Self.winimg(["build", "-f", dir.file("nope.yaml")])
         #expect(missing.status != 0 && missing.stderrString.contains("cannot read the spec file"))
         let spec = try dir.write("w.yaml", Data("platforms: [linux/amd64]\nentrypiont: [/x]\n".utf8))
-        let unknown = try Self.winimg(["build", "-f", spec])
+        let unknown = try await Self.winimg(["build", "-f", spec])
         #expect(unknown.status != 0)
         #expect(unknown.stderrString.contains("w.yaml:2: unknown key 'entrypiont' (did you mean 'entrypoint'?)"), "\(unknown.stderrString)")
     }
 
-    @Test func versionsListsTheReleaseTable() throws {
-        let r = try Self.winimg(["versions", "--format", "json"])
+    @Test func versionsListsTheReleaseTable() async throws {
+        let r = try await Self.winimg(["versions", "--format", "json"])
         #expect(r.status == 0)
         let releases = try JSONDecoder().decode([WindowsRelease].self, from: r.stdout)
         #expect(releases.first { $0.name == "ltsc2022" }?.build == 20348)
@@ -115,7 +115,7 @@ import TestSupport
         try await withTestRegistry { registry in
             let target = "\(registry.host)/e2e/progress:1"
             let spec = Fixtures.repoPath("examples/pause/winimg.yaml")
-            let plain = try CLITests.winimg(["build", "-f", spec, "-t", target, "--progress", "plain", "--format", "json"])
+            let plain = try await CLITests.winimg(["build", "-f", spec, "-t", target, "--progress", "plain", "--format", "json"])
             #expect(plain.status == 0, "\(plain.stderrString)")
             let json = try JSONValue(parsing: plain.stdout)
             let uploaded = try #require(json["transfer"]?["blobsUploaded"]?.int64Value)
@@ -125,7 +125,7 @@ import TestSupport
             #expect(lines.last?.hasPrefix("published \(target)") == true)
             #expect(try #require(json["network"]?["requests"]?.int64Value) > uploaded)
 
-            let quiet = try CLITests.winimg(["build", "-f", spec, "-t", target, "--quiet"])
+            let quiet = try await CLITests.winimg(["build", "-f", spec, "-t", target, "--quiet"])
             #expect(quiet.status == 0)
             #expect(quiet.stderr.isEmpty)
             #expect(quiet.stdoutString.contains("blobs uploaded: 0"), "second push: everything already there")
@@ -147,7 +147,7 @@ import TestSupport
             env["DOCKER_CONFIG"] = noConfig.path
 
             // 1. --username + --password-stdin.
-            let piped = try TestSupport.run("/bin/sh", ["-c", "printf %s \"$PW\" | \"$0\" \"$@\"", CLITests.winimg,
+            let piped = try await TestSupport.run("/bin/sh", ["-c", "printf %s \"$PW\" | \"$0\" \"$@\"", CLITests.winimg,
                                                         "build", "-f", spec, "-t", target, "--progress", "plain",
                                                         "--username", "ci", "--password-stdin"], environment: env)
             #expect(piped.status == 0, "\(piped.stderrString)")
@@ -156,18 +156,18 @@ import TestSupport
             var ciEnv = env
             ciEnv["WINIMG_REGISTRY_USERNAME"] = "ci"
             ciEnv["WINIMG_REGISTRY_PASSWORD"] = Self.password
-            let fromEnv = try TestSupport.run(CLITests.winimg, ["build", "-f", spec, "-t", target, "--progress", "plain"], environment: ciEnv)
+            let fromEnv = try await TestSupport.run(CLITests.winimg, ["build", "-f", spec, "-t", target, "--progress", "plain"], environment: ciEnv)
             #expect(fromEnv.status == 0, "\(fromEnv.stderrString)")
 
             // 3. Nothing: a clear refusal that says how to log in.
-            let none = try TestSupport.run(CLITests.winimg, ["build", "-f", spec, "-t", target], environment: env)
+            let none = try await TestSupport.run(CLITests.winimg, ["build", "-f", spec, "-t", target], environment: env)
             #expect(none.status != 0)
             #expect(none.stderrString.contains("--password-stdin") || none.stderrString.contains("docker login"), "\(none.stderrString)")
 
             // 4. A wrong password is refused without being echoed.
             var wrong = env
             wrong["PW"] = "wrong-\(Self.password)"
-            let bad = try TestSupport.run("/bin/sh", ["-c", "printf %s \"$PW\" | \"$0\" \"$@\"", CLITests.winimg,
+            let bad = try await TestSupport.run("/bin/sh", ["-c", "printf %s \"$PW\" | \"$0\" \"$@\"", CLITests.winimg,
                                                       "build", "-f", spec, "-t", target, "--progress", "plain",
                                                       "--username", "ci", "--password-stdin"], environment: wrong)
             #expect(bad.status != 0)
@@ -182,8 +182,8 @@ import TestSupport
         (["--password-stdin"], "also give --username"),
         (["--chunk-size", "lots"], "positive size"),
     ])
-    func credentialFlagMistakes(args: [String], message: String) throws {
-        let r = try CLITests.winimg(["build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"), "-t", "127.0.0.1:1/x:y"] + args)
+    func credentialFlagMistakes(args: [String], message: String) async throws {
+        let r = try await CLITests.winimg(["build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"), "-t", "127.0.0.1:1/x:y"] + args)
         #expect(r.status != 0)
         #expect(r.stderrString.contains(message), "\(r.stderrString)")
     }
@@ -200,7 +200,7 @@ import TestSupport
             env["PW"] = password
             env["DOCKER_CONFIG"] = noConfig.path
             for (i, level) in ["error", "warning", "info", "debug", "trace"].enumerated() {
-                let r = try TestSupport.run("/bin/sh", ["-c", "printf %s \"$PW\" | \"$0\" \"$@\"", CLITests.winimg,
+                let r = try await TestSupport.run("/bin/sh", ["-c", "printf %s \"$PW\" | \"$0\" \"$@\"", CLITests.winimg,
                                                         "build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"),
                                                         "-t", "\(registry.host)/e2e/log:\(i)", "--progress", "plain",
                                                         "--log-level", level, "--username", "ci", "--password-stdin"],

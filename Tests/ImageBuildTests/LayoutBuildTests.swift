@@ -49,10 +49,10 @@ import TestSupport
                 #expect(config.env.first?.hasPrefix("PATH=/usr/local/sbin") == true)
             }
         }
-        try Support.checkLayoutIndependently(out)
+        try await Support.checkLayoutIndependently(out)
 
         // skopeo, an independent client, reads the same index by tag.
-        let raw = try Skopeo.inspectRaw("oci:\(out):3.10")
+        let raw = try await Skopeo.inspectRaw("oci:\(out):3.10")
         #expect(SHA256Digest.of(raw).description == result.index.digest)
     }
 
@@ -102,7 +102,7 @@ import TestSupport
         let result = try await Support.build(spec)
         #expect(result.index.mediaType == MediaType.dockerManifestList)
         #expect(result.platforms.map(\.osVersion) == ["10.0.17763.6414", "10.0.20348.2762"])
-        try Support.checkLayoutIndependently(dir.file("w"))
+        try await Support.checkLayoutIndependently(dir.file("w"))
     }
 
     @Test func serverCoreFeaturesComeFromTheBaseIndexEntry() async throws {
@@ -176,7 +176,7 @@ import TestSupport
             #expect(config.cmd == nil && config.entrypoint == ["/pause"])
             #expect(try reader.manifest(entry).layerCount == 2)
         }
-        try Support.checkLayoutIndependently(dir.file("l"))
+        try await Support.checkLayoutIndependently(dir.file("l"))
     }
 
     @Test(arguments: [

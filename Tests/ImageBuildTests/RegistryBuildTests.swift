@@ -10,12 +10,12 @@ import TestSupport
 @Suite(.serialized) struct RegistryBuildTests {
     /// Seeds the three nanoserver-like bases (and servercore) into `registry` with skopeo, keeping
     /// their digests, as a user's registry mirror would hold them.
-    static func seedBases(_ registry: TestRegistry) throws -> [String: String] {
+    static func seedBases(_ registry: TestRegistry) async throws -> [String: String] {
         let seeds = [("nanoserver-1809", "windows/nanoserver:1809"), ("nanoserver-ltsc2022", "windows/nanoserver:ltsc2022"),
                      ("nanoserver-ltsc2025", "windows/nanoserver:ltsc2025")]
         for (layout, ref) in seeds {
             // No tag: containers/image matches tags only on OCI-typed index.json entries.
-            try Skopeo.copyAll(from: "oci:" + Fixtures.repoPath("testdata/bases/\(layout)"),
+            try await Skopeo.copyAll(from: "oci:" + Fixtures.repoPath("testdata/bases/\(layout)"),
                                to: "docker://\(registry.host)/\(ref)", preserveDigests: true)
         }
         return ["windows:ltsc2019": "\(registry.host)/windows/nanoserver:1809",
@@ -26,12 +26,12 @@ import TestSupport
 
     @Test func pauseOnRealRegistry() async throws {
         try await withTestRegistry { registry in
-            let bases = try Self.seedBases(registry)
+            let bases = try await Self.seedBases(registry)
             let target = "\(registry.host)/e2e/pause:3.10"
             let result = try await Support.build(try Support.pauseSpec(tags: [target], bases: bases))
 
             // The index as skopeo reads it is exactly ours, with os.version from each base config.
-            let raw = try Skopeo.inspectRaw("docker://\(target)")
+            let raw = try await Skopeo.inspectRaw("docker://\(target)")
             #expect(SHA256Digest.of(raw).description == result.index.digest)
             let index = try ImageIndex(data: raw)
             #expect(index.mediaType == MediaType.ociIndex)
@@ -46,9 +46,9 @@ import TestSupport
             let dir = try TempDir()
             defer { dir.remove() }
             // skopeo copies the whole index (every child, every blob) to an OCI layout ...
-            try Skopeo.copyAll(from: "docker://\(target)", to: "oci:\(dir.file("copy")):3.10", preserveDigests: true)
+            try await Skopeo.copyAll(from: "docker://\(target)", to: "oci:\(dir.file("copy")):3.10", preserveDigests: true)
             // ... which an independent checker verifies: digests, diff_ids, Windows layout, schemas.
-            try Support.checkLayoutIndependently(dir.file("copy"))
+            try await Support.checkLayoutIndependently(dir.file("copy"))
             let copy = LayoutReader(dir.file("copy"))
             var configBytes: Int64 = 0
             for entry in try index.manifests {
@@ -75,8 +75,8 @@ import TestSupport
             #expect(result.transfer.blobsUploaded == 3 + 3 + 5)
             let dir = try TempDir()
             defer { dir.remove() }
-            try Skopeo.copyAll(from: "docker://\(target)", to: "oci:\(dir.file("copy"))", preserveDigests: true)
-            try Support.checkLayoutIndependently(dir.file("copy"))
+            try await Skopeo.copyAll(from: "docker://\(target)", to: "oci:\(dir.file("copy"))", preserveDigests: true)
+            try await Support.checkLayoutIndependently(dir.file("copy"))
         }
     }
 
@@ -102,7 +102,7 @@ import TestSupport
             #expect(result.transfer.foreignLayersSkipped == 1)
             #expect(result.index.mediaType == MediaType.dockerManifestList)
 
-            let pushed = try ImageManifest(data: try Skopeo.inspectRaw("docker://\(registry.host)/e2e/foreign@\(result.platforms[0].manifest)"))
+            let pushed = try await ImageManifest(data: try Skopeo.inspectRaw("docker://\(registry.host)/e2e/foreign@\(result.platforms[0].manifest)"))
             #expect(pushed.layerValues.first?.serialized() == manifest.layerValues.first?.serialized())
             let foreign = try #require(try pushed.layers.first)
             #expect(foreign.isNonDistributable)
@@ -114,12 +114,12 @@ import TestSupport
 
     @Test func failedBuildPushesNoTag() async throws {
         try await withTestRegistry { registry in
-            let bases = try Self.seedBases(registry)
+            let bases = try await Self.seedBases(registry)
             var spec = try Support.pauseSpec(tags: ["\(registry.host)/e2e/broken:1"], bases: bases)
             // ltsc2022 pointed at the 1809 base: caught while resolving, before any push.
             spec.bases["windows:ltsc2022"] = bases["windows:ltsc2019"]
             await #expect(throws: BuildError.self) { try await Support.build(spec) }
-            let r = try Skopeo.run(["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/e2e/broken:1"])
+            let r = try await Skopeo.run(["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/e2e/broken:1"])
             #expect(r.status != 0)
         }
     }

@@ -32,11 +32,11 @@ import TestSupport
                 #expect(proxy.requests.filter { $0.fault != nil }.count == rules.count, "every fault was injected once")
                 // Read back directly from the registry, not through the proxy.
                 let direct = "docker://\(registry.host)/e2e/pause:3.10"
-                #expect(SHA256Digest.of(try Skopeo.inspectRaw(direct)).description == result.index.digest)
+                await #expect(SHA256Digest.of(try Skopeo.inspectRaw(direct)).description == result.index.digest)
                 let dir = try TempDir()
                 defer { dir.remove() }
-                try Skopeo.copyAll(from: direct, to: "oci:\(dir.file("copy"))", preserveDigests: true)
-                try Support.checkLayoutIndependently(dir.file("copy"))
+                try await Skopeo.copyAll(from: direct, to: "oci:\(dir.file("copy"))", preserveDigests: true)
+                try await Support.checkLayoutIndependently(dir.file("copy"))
             }
         }
     }
@@ -52,7 +52,7 @@ import TestSupport
                 }
                 #expect(error?.status == 503)
                 #expect(proxy.count("PUT", "/manifests/") == 0)
-                let r = try Skopeo.run(["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/e2e/broken:1"])
+                let r = try await Skopeo.run(["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/e2e/broken:1"])
                 #expect(r.status != 0, "no tag")
             }
         }
@@ -63,10 +63,10 @@ import TestSupport
             let ca = try #require(registry.caFile)
             let target = "\(registry.host)/e2e/tls:1"
             let spec = Fixtures.repoPath("examples/pause/winimg.yaml")
-            let untrusted = try CLITests.winimg(["build", "-f", spec, "-t", target, "-q"])
+            let untrusted = try await CLITests.winimg(["build", "-f", spec, "-t", target, "-q"])
             #expect(untrusted.status != 0)
             #expect(untrusted.stderrString.contains("--ca-file"), "\(untrusted.stderrString)")
-            let trusted = try CLITests.winimg(["build", "-f", spec, "-t", target, "-q", "--ca-file", ca, "--format", "json"])
+            let trusted = try await CLITests.winimg(["build", "-f", spec, "-t", target, "-q", "--ca-file", ca, "--format", "json"])
             #expect(trusted.status == 0, "\(trusted.stderrString)")
             let digest = try #require(try JSONValue(parsing: trusted.stdout)["index"]?["digest"]?.stringValue)
             let client = RegistryClient(host: registry.host, options: RegistryOptions(caFile: ca))
@@ -104,7 +104,7 @@ import TestSupport
                 #expect(process.terminationStatus == 130, "\(stderr)")
                 #expect(stderr.contains("interrupted"), "\(stderr)")
                 #expect(proxy.count("PUT", "/manifests/") == 0)
-                let r = try Skopeo.run(["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/e2e/interrupted:1"])
+                let r = try await Skopeo.run(["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/e2e/interrupted:1"])
                 #expect(r.status != 0, "no tag")
                 // The session of the held upload was cancelled (DELETE) on the way out. One job, so no
                 // other POST can be in flight: a session whose Location never reached us could not be.

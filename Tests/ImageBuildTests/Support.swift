@@ -41,8 +41,8 @@ enum Support {
     /// Runs testdata/check-layouts.py: a Python implementation that re-hashes every blob, checks
     /// diff_ids, Windows layer layout and platform/config agreement, and validates every document
     /// against the OCI JSON schemas.
-    static func checkLayoutIndependently(_ dir: String) throws {
-        let r = try TestSupport.run("/usr/bin/env", ["python3", Fixtures.repoPath("testdata/check-layouts.py"),
+    static func checkLayoutIndependently(_ dir: String) async throws {
+        let r = try await TestSupport.run("/usr/bin/env", ["python3", Fixtures.repoPath("testdata/check-layouts.py"),
                                                      "--schemas", schemasDirectory, dir], timeout: 120)
         #expect(r.status == 0, "check-layouts.py failed:\n\(r.stdoutString)\n\(r.stderrString)")
         #expect(r.stdoutString.contains("0 error(s)"), "\(r.stdoutString)")

@@ -16,7 +16,7 @@ import TestSupport
         return Fixtures.repoPath(".build/debug/winimg")
     }()
 
-    static func winimg(_ args: [String]) throws -> ProcessResult { try TestSupport.run(winimg, args) }
+    static func winimg(_ args: [String]) async throws -> ProcessResult { try await TestSupport.run(winimg, args) }
 
     /// Three Windows releases and two Linux architectures (examples/pause/winimg.yaml) pushed to `tag`.
     static func buildPause(tag: String) async throws -> BuildResult {
@@ -32,7 +32,7 @@ import TestSupport
             let access = ["--insecure-registry", registry.host]
 
             // Every supported host runs it; each gets its newest compatible build.
-            let good = try Self.winimg(["compat", ref, "--host", "17763", "--host", "10.0.20348.2700", "--host", "ltsc2025",
+            let good = try await Self.winimg(["compat", ref, "--host", "17763", "--host", "10.0.20348.2700", "--host", "ltsc2025",
                                         "--host", "25398", "--format", "json"] + access)
             #expect(good.status == 0, "\(good.stderrString)")
             let report = try JSONValue(parsing: good.stdout)
@@ -43,7 +43,7 @@ import TestSupport
             #expect(verdicts.map { $0["selection"]?["chosen"]?.int64Value } == [0, 1, 2, 1])
 
             // 1909 (18363) has no entry: exit 3, the others still reported as running.
-            let mixed = try Self.winimg(["compat", ref, "--host", "17763", "--host", "20348", "--host", "26100",
+            let mixed = try await Self.winimg(["compat", ref, "--host", "17763", "--host", "20348", "--host", "26100",
                                          "--host", "25398", "--host", "18363"] + access)
             #expect(mixed.status == 3, "\(mixed.stderrString)")
             let text = mixed.stdoutString
@@ -54,27 +54,27 @@ import TestSupport
             #expect(text.contains("26100 (windows/amd64 10.0.26100, process isolation): RUNS"))
 
             // Hyper-V isolation lets the old host run the 1809 entry.
-            let hyperv = try Self.winimg(["compat", ref, "--host", "18363", "--isolation", "hyperv"] + access)
+            let hyperv = try await Self.winimg(["compat", ref, "--host", "18363", "--isolation", "hyperv"] + access)
             #expect(hyperv.status == 0, "\(hyperv.stdoutString)")
 
             // The Kubernetes nodes fixture: 2019/2022/2025 Windows nodes and two Linux nodes.
-            let nodes = try Self.winimg(["compat", ref, "--nodes", Fixtures.nodesFile, "--format", "json"] + access)
+            let nodes = try await Self.winimg(["compat", ref, "--nodes", Fixtures.nodesFile, "--format", "json"] + access)
             #expect(nodes.status == 0, "\(nodes.stdoutString)\(nodes.stderrString)")
             let nodeVerdicts = try #require(try JSONValue(parsing: nodes.stdout)["verdicts"]?.arrayValue)
             #expect(nodeVerdicts.map { $0["selection"]?["chosen"]?.int64Value } == [0, 1, 2, 1, 3, 4])
             #expect(nodeVerdicts.map { $0["selection"]?["host"]?["name"]?.stringValue }.first == "akswin19000000")
 
-            try Self.checkInspect(ref: ref, built: built, access: access)
+            try await Self.checkInspect(ref: ref, built: built, access: access)
         }
     }
 
     /// `inspect` JSON and text agree with what the build reported and what the registry serves.
-    static func checkInspect(ref: String, built: BuildResult, access: [String]) throws {
-        let json = try winimg(["inspect", ref, "--format", "json"] + access)
+    static func checkInspect(ref: String, built: BuildResult, access: [String]) async throws {
+        let json = try await winimg(["inspect", ref, "--format", "json"] + access)
         #expect(json.status == 0, "\(json.stderrString)")
         let doc = try JSONValue(parsing: json.stdout)
         #expect(doc["digest"]?.stringValue == built.index.digest)
-        #expect(SHA256Digest.of(try Skopeo.inspectRaw("docker://\(ref)")).description == built.index.digest)
+        await #expect(SHA256Digest.of(try Skopeo.inspectRaw("docker://\(ref)")).description == built.index.digest)
         #expect(doc["isIndex"]?.boolValue == true)
         let images = try #require(doc["images"]?.arrayValue)
         #expect(images.count == built.platforms.count)
@@ -88,7 +88,7 @@ import TestSupport
         }
         #expect(images.compactMap { $0["entryPlatform"]?["os.version"]?.stringValue } == ["10.0.17763.6414", "10.0.20348.2762", "10.0.26100.2314"])
 
-        let text = try winimg(["inspect", ref] + access)
+        let text = try await winimg(["inspect", ref] + access)
         #expect(text.status == 0, "\(text.stderrString)")
         let out = text.stdoutString
         #expect(out.contains("index \(built.index.digest)"))
@@ -105,19 +105,19 @@ import TestSupport
         let ref = "oci:\(dir.file("out")):3.10"
         _ = try await Self.buildPause(tag: ref)
 
-        let r = try Self.winimg(["compat", ref, "--host", "18363", "--host", "linux/arm64"])
+        let r = try await Self.winimg(["compat", ref, "--host", "18363", "--host", "linux/arm64"])
         #expect(r.status == 3)
         #expect(r.stdoutString.contains("1 of 2 host(s) run the image"))
-        #expect(try Self.winimg(["compat", ref, "--host", "ltsc2022"]).status == 0)
-        #expect(try Self.winimg(["inspect", ref]).stdoutString.contains("10.0.26100.2314"))
+        await #expect(try Self.winimg(["compat", ref, "--host", "ltsc2022"]).status == 0)
+        await #expect(try Self.winimg(["inspect", ref]).stdoutString.contains("10.0.26100.2314"))
 
-        let noHosts = try Self.winimg(["compat", ref])
+        let noHosts = try await Self.winimg(["compat", ref])
         #expect(noHosts.status == 1 && noHosts.stderrString.contains("no hosts to check"))
-        let badHost = try Self.winimg(["compat", ref, "--host", "ltsc2099"])
+        let badHost = try await Self.winimg(["compat", ref, "--host", "ltsc2099"])
         #expect(badHost.status == 1 && badHost.stderrString.contains("invalid host 'ltsc2099'"))
-        let missing = try Self.winimg(["inspect", "oci:\(dir.file("out")):nope"])
+        let missing = try await Self.winimg(["inspect", "oci:\(dir.file("out")):nope"])
         #expect(missing.status == 1 && missing.stderrString.contains("nope"))
-        let help = try Self.winimg(["compat", "--help"])
+        let help = try await Self.winimg(["compat", "--help"])
         #expect(help.stdoutString.contains("winimg compat registry.example.com/pause:3.10 --host"))
         #expect(help.stdoutString.contains("3 when at least one does not"))
     }

@@ -1,17 +1,11 @@
 import Foundation
+import TestSupport
 
 enum Fixtures {
     /// The repository root, found from this source file's location.
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-        }
-        return FileManager.default.currentDirectoryPath
-    }()
+    static let root = RepositoryPaths.root
 
-    static func repoPath(_ rel: String) -> String { (root as NSString).appendingPathComponent(rel) }
+    static func repoPath(_ rel: String) -> String { RepositoryPaths.path(rel) }
 
     static var nodesFile: String { repoPath("testdata/k8s/nodes.json") }
 }

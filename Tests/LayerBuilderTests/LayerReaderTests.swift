@@ -12,12 +12,12 @@ struct LayerReaderTests {
     }
 
     @Test("reads uncompressed tar written by GNU tar, including GNU long names")
-    func gnuTar() throws {
+    func gnuTar() async throws {
         let dir = try TempDir()
         let long = String(repeating: "g", count: 150)
         try FileManager.default.createDirectory(atPath: dir.sub("src/sub"), withIntermediateDirectories: true)
         try dir.file("src/sub/" + long, "hello")
-        let r = try shell("cd \(shQuote(dir.sub("src"))) && tar --format=gnu -cf ../gnu.tar sub")
+        let r = try await shell("cd \(shQuote(dir.sub("src"))) && tar --format=gnu -cf ../gnu.tar sub")
         #expect(r.status == 0, "\(r.stderr)")
         let entries = try LayerReader.entries(ofLayerAt: dir.sub("gnu.tar"))
         #expect(entries.map(\.name) == ["sub/", "sub/" + long])
@@ -39,10 +39,10 @@ struct LayerReaderTests {
     }
 
     @Test("truncated plain tars are reported as truncated", arguments: [100, 512, 1000, 1536])
-    func truncatedTar(length: Int) throws {
+    func truncatedTar(length: Int) async throws {
         let dir = try TempDir()
         let layer = try sampleLayer(dir)
-        let tar = try shell("gunzip -c \(shQuote(layer.path))").stdout
+        let tar = try await shell("gunzip -c \(shQuote(layer.path))").stdout
         #expect(tar.count > length)
         let cut = dir.sub("cut.tar")
         try tar.prefix(length).write(to: URL(fileURLWithPath: cut))
@@ -51,10 +51,10 @@ struct LayerReaderTests {
     }
 
     @Test("a corrupted header fails the checksum")
-    func badChecksum() throws {
+    func badChecksum() async throws {
         let dir = try TempDir()
         let layer = try sampleLayer(dir)
-        var tar = try shell("gunzip -c \(shQuote(layer.path))").stdout
+        var tar = try await shell("gunzip -c \(shQuote(layer.path))").stdout
         #expect(try LayerReader.entries(ofLayerAt: { let p = dir.sub("ok.tar"); try tar.write(to: URL(fileURLWithPath: p)); return p }()).count == 4)
         tar[tar.startIndex + 3] ^= 0x01  // flip a bit in the first member's name
         let bad = dir.sub("bad.tar")

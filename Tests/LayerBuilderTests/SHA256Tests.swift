@@ -38,13 +38,13 @@ struct SHA256Tests {
     }
 
     @Test("streamed file digest matches sha256sum")
-    func fileDigest() throws {
+    func fileDigest() async throws {
         let dir = try TempDir()
         // A size that is not a multiple of the 1 MiB read buffer.
         let path = try dir.file("big.bin", pseudoRandomBytes(count: 3 * (1 << 20) + 12345, seed: 42))
         let (digest, size) = try SHA256Digest.ofFile(at: path)
         #expect(size == 3 * (1 << 20) + 12345)
-        #expect(digest.description == (try sha256sum(ofCommand: "cat \(shQuote(path))")))
+        await #expect(digest.description == (try sha256sum(ofCommand: "cat \(shQuote(path))")))
     }
 
     @Test("missing file is an error naming the path")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import LayerBuilder
 
@@ -38,28 +39,17 @@ struct ToolResult {
     var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
 }
 
-/// Runs `/bin/bash -c script` with outputs captured in files (no pipe-buffer deadlocks).
+/// Runs `/bin/bash -c script` with outputs captured in files (no pipe-buffer deadlocks), waiting
+/// asynchronously so parallel tests never starve the cooperative pool.
 @discardableResult
-func shell(_ script: String, arguments: [String] = []) throws -> ToolResult {
-    let dir = try TempDir()
-    let outPath = dir.sub("out"), errPath = dir.sub("err")
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", script, "sh"] + arguments
-    process.standardOutput = FileHandle(forWritingAtPath: outPath)
-    process.standardError = FileHandle(forWritingAtPath: errPath)
-    try process.run()
-    process.waitUntilExit()
-    return ToolResult(status: process.terminationStatus,
-                      stdout: try Data(contentsOf: URL(fileURLWithPath: outPath)),
-                      stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self))
+func shell(_ script: String, arguments: [String] = []) async throws -> ToolResult {
+    let r = try await TestSupport.run("/bin/bash", ["-c", script, "sh"] + arguments, timeout: 300)
+    return ToolResult(status: r.status, stdout: r.stdout, stderr: r.stderrString)
 }
 
 /// Runs a Python script (`python3 -c`) with arguments; fails the test on a non-zero exit.
-func python(_ script: String, _ arguments: [String]) throws -> ToolResult {
-    let result = try shell("exec python3 -c \"$1\" \"${@:2}\"", arguments: [script] + arguments)
+func python(_ script: String, _ arguments: [String]) async throws -> ToolResult {
+    let result = try await shell("exec python3 -c \"$1\" \"${@:2}\"", arguments: [script] + arguments)
     #expect(result.status == 0, "python failed: \(result.stderr)")
     return result
 }
@@ -80,7 +70,7 @@ struct PyMember: Decodable, Equatable {
 }
 
 /// Lists `path` (tar or tar.gz) with Python's tarfile.
-func pythonListing(_ path: String) throws -> [PyMember] {
+func pythonListing(_ path: String) async throws -> [PyMember] {
     let script = """
     import json, sys, tarfile
     with tarfile.open(sys.argv[1], "r:*") as t:
@@ -89,15 +79,15 @@ func pythonListing(_ path: String) throws -> [PyMember] {
                               "mtime": int(m.mtime), "uid": m.uid, "gid": m.gid, "uname": m.uname,
                               "gname": m.gname, "linkname": m.linkname, "pax": m.pax_headers}))
     """
-    let result = try python(script, [path])
+    let result = try await python(script, [path])
     return try result.stdoutText.split(separator: "\n").map {
         try JSONDecoder().decode(PyMember.self, from: Data($0.utf8))
     }
 }
 
 /// `sha256sum` output for a shell expression's stdout, as `sha256:<hex>`.
-func sha256sum(ofCommand command: String) throws -> String {
-    let r = try shell("set -o pipefail; \(command) | sha256sum")
+func sha256sum(ofCommand command: String) async throws -> String {
+    let r = try await shell("set -o pipefail; \(command) | sha256sum")
     #expect(r.status == 0, "\(command) failed: \(r.stderr)")
     return "sha256:" + (r.stdoutText.split(separator: " ").first.map(String.init) ?? "")
 }

@@ -7,7 +7,7 @@ import Testing
 @Suite("WindowsLayerCheck")
 struct WindowsLayerCheckTests {
     /// Writes a tar.gz from a list of (name, kind 'd'/'f', with rawsd) with Python.
-    func makeTar(_ members: [Member], in dir: TempDir) throws -> String {
+    func makeTar(_ members: [Member], in dir: TempDir) async throws -> String {
         let out = dir.sub("bad.tar.gz")
         let spec = members.map { "\($0.0)\t\($0.1)\t\($0.2 ? 1 : 0)" }.joined(separator: "\n")
         let script = """
@@ -27,7 +27,7 @@ struct WindowsLayerCheckTests {
                     ti.size = len(data)
                     t.addfile(ti, io.BytesIO(data))
         """
-        _ = try python(script, [out, spec, rawSD])
+        _ = try await python(script, [out, spec, rawSD])
         return out
     }
 
@@ -47,9 +47,9 @@ struct WindowsLayerCheckTests {
     ]
 
     @Test("bad layers give the expected findings", arguments: cases)
-    func findings(members: [Member], expected: [String]) throws {
+    func findings(members: [Member], expected: [String]) async throws {
         let dir = try TempDir()
-        let path = try makeTar(members, in: dir)
+        let path = try await makeTar(members, in: dir)
         let entries = try LayerReader.entries(ofLayerAt: path)
         #expect(entries.count == members.count)
         let findings = WindowsLayerCheck.check(entries)
@@ -58,9 +58,9 @@ struct WindowsLayerCheckTests {
     }
 
     @Test("Python-written good layer passes, and the rawsd value is read exactly")
-    func goodPythonLayer() throws {
+    func goodPythonLayer() async throws {
         let dir = try TempDir()
-        let path = try makeTar([("Files", "d", false), ("Hives", "d", false), ("Files/W", "d", true), ("Files/W/x.exe", "f", true)], in: dir)
+        let path = try await makeTar([("Files", "d", false), ("Hives", "d", false), ("Files/W", "d", true), ("Files/W/x.exe", "f", true)], in: dir)
         let entries = try LayerReader.entries(ofLayerAt: path)
         #expect(entries[0].name == "Files/", "Python writes directories with a trailing slash")
         #expect(entries[3].paxRecords["MSWINDOWS.rawsd"] == rawSD)

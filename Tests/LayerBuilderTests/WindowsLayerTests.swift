@@ -46,10 +46,10 @@ struct WindowsLayerTests {
     }
 
     @Test("the PAX record bytes are exactly '92 MSWINDOWS.rawsd=…\\n'")
-    func rawPAXBytes() throws {
+    func rawPAXBytes() async throws {
         let dir = try TempDir()
         let layer = try buildSample(in: dir)
-        let tar = try shell("gunzip -c \(shQuote(layer.path))").stdout
+        let tar = try await shell("gunzip -c \(shQuote(layer.path))").stdout
         let record = Data("92 MSWINDOWS.rawsd=\(rawSD)\n".utf8)
         var count = 0
         var searchRange = tar.startIndex..<tar.endIndex
@@ -61,10 +61,10 @@ struct WindowsLayerTests {
     }
 
     @Test("Python tarfile sees MSWINDOWS.rawsd and long paths; libarchive agrees on the listing")
-    func independentReaders() throws {
+    func independentReaders() async throws {
         let dir = try TempDir()
         let layer = try buildSample(in: dir)
-        let py = try pythonListing(layer.path)
+        let py = try await pythonListing(layer.path)
         #expect(py.map(\.name) == Self.expectedNames)
         #expect(py.prefix(2).allSatisfy { $0.type == "5" && $0.pax.isEmpty })
         #expect(py.dropFirst(2).allSatisfy { $0.pax["MSWINDOWS.rawsd"] == rawSD })
@@ -79,19 +79,19 @@ struct WindowsLayerTests {
     }
 
     @Test("gzip -t, tar -tzvf and the digests check out")
-    func toolsAndDigests() throws {
+    func toolsAndDigests() async throws {
         let dir = try TempDir()
         let layer = try buildSample(in: dir)
         let q = shQuote(layer.path)
-        #expect(try shell("gzip -t \(q)").status == 0)
-        let listing = try shell("tar -tzvf \(q)")
+        await #expect(try shell("gzip -t \(q)").status == 0)
+        let listing = try await shell("tar -tzvf \(q)")
         #expect(listing.status == 0, "\(listing.stderr)")
         // GNU tar only warns about the vendor record it does not know; nothing else may appear.
         let stderrLines = listing.stderr.split(separator: "\n")
         #expect(stderrLines.allSatisfy { $0.contains("Ignoring unknown extended header keyword 'MSWINDOWS.rawsd'") }, "\(listing.stderr)")
         #expect(listing.stdoutText.contains("Files/Windows/System32/wincat.exe"))
-        #expect(layer.diffID.description == (try sha256sum(ofCommand: "gunzip -c \(q)")))
-        #expect(layer.digest.description == (try sha256sum(ofCommand: "cat \(q)")))
+        await #expect(layer.diffID.description == (try sha256sum(ofCommand: "gunzip -c \(q)")))
+        await #expect(layer.digest.description == (try sha256sum(ofCommand: "cat \(q)")))
         let again = try buildSample(in: dir)  // overwrites win.tar.gz with the same inputs
         #expect(again == layer)
     }

@@ -70,7 +70,7 @@ import Testing
         #expect(try ImageConfig(data: config.encoded()).json == config.json)
     }
 
-    @Test func patchedScratchConfigsPassTheSchema() throws {
+    @Test func patchedScratchConfigsPassTheSchema() async throws {
         for platform in [Platform(os: "linux", architecture: "amd64"),
                          Platform(os: "windows", architecture: "amd64", osVersion: "10.0.26100.1", osFeatures: ["win32k"])] {
             var config = ImageConfig.scratch(platform: platform, created: "2025-01-01T00:00:00Z")
@@ -79,7 +79,7 @@ import Testing
             config.env = ["A=1"]
             config.cmd = ["/app"]
             config.labels = ["k": "v"]
-            let result = try SchemaValidation.validate(config.encoded(), as: .config)
+            let result = try await SchemaValidation.validate(config.encoded(), as: .config)
             #expect(result.isValid, "\(result.messages)")
         }
     }

@@ -35,20 +35,20 @@ import Testing
         #expect(index.json.keys == ["schemaVersion", "mediaType", "manifests"])
     }
 
-    @Test func madeIndexRoundTripsAndPassesTheSchema() throws {
+    @Test func madeIndexRoundTripsAndPassesTheSchema() async throws {
         let entries = try Self.entries()
         let index = ImageIndex.make(mediaType: MediaType.ociIndex, manifests: entries, annotations: ["k": "v"])
         let reread = try ImageIndex(data: index.encoded())
         #expect(try reread.manifests == entries)
         #expect(reread.mediaType == MediaType.ociIndex)
         #expect(reread.encoded() == index.encoded())
-        let result = try SchemaValidation.validate(index.encoded(), as: .index)
+        let result = try await SchemaValidation.validate(index.encoded(), as: .index)
         #expect(result.isValid, "\(result.messages)")
     }
 
-    @Test func eachEntryPassesTheDescriptorSchema() throws {
+    @Test func eachEntryPassesTheDescriptorSchema() async throws {
         for entry in try Self.entries() {
-            let result = try SchemaValidation.validate(JSONValue.object(entry.jsonObject).data, as: .descriptor)
+            let result = try await SchemaValidation.validate(JSONValue.object(entry.jsonObject).data, as: .descriptor)
             #expect(result.isValid, "\(result.messages)")
         }
     }

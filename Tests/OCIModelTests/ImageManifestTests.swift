@@ -43,17 +43,17 @@ import Testing
         #expect(reread.json["config"]?.objectValue?.keys == ["mediaType", "digest", "size"])
     }
 
-    @Test func patchedOCIManifestPassesTheSchema() throws {
+    @Test func patchedOCIManifestPassesTheSchema() async throws {
         let base = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(Fixtures.digest("b"))","size":10},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"\#(Fixtures.digest("a"))","size":5,"annotations":{"org.opencontainers.image.title":"base"}}],"annotations":{"x":"y"}}"#
         var manifest = try ImageManifest(data: Data(base.utf8))
         manifest.setConfig(try Fixtures.descriptor(MediaType.ociConfig, "c", size: 700))
         manifest.appendLayer(try Fixtures.descriptor(MediaType.ociLayerGzip, "d", size: 12))
-        let result = try SchemaValidation.validate(manifest.encoded(), as: .manifest)
+        let result = try await SchemaValidation.validate(manifest.encoded(), as: .manifest)
         #expect(result.isValid, "\(result.messages)")
         // A patched Docker manifest has the same shape, so it passes the OCI schema as well.
         var docker = try ImageManifest(data: Data(Fixtures.windowsManifest.utf8))
         docker.appendLayer(try Fixtures.descriptor(MediaType.dockerLayerGzip, "e", size: 1))
-        let dockerResult = try SchemaValidation.validate(docker.encoded(), as: .manifest)
+        let dockerResult = try await SchemaValidation.validate(docker.encoded(), as: .manifest)
         #expect(dockerResult.isValid, "\(dockerResult.messages)")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs `Tests/schema/validate_oci.py` on a document, so tests can check what we produce against the
 /// OCI image-spec JSON schemas. Needs `python3` with `jsonschema` on PATH.
@@ -19,25 +20,17 @@ enum SchemaValidation {
 
     /// Validates `document` as `kind`. Status 0 is valid, 1 invalid; anything else means the harness
     /// itself failed (missing python3, jsonschema or schemas), which `messages` explains.
-    static func validate(_ document: Data, as kind: Kind) throws -> Result {
+    static func validate(_ document: Data, as kind: Kind) async throws -> Result {
         let file = FileManager.default.temporaryDirectory
             .appendingPathComponent("winimg-schema-\(UUID().uuidString).json")
         try document.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = ["python3", script.path]
         if let schemas = ProcessInfo.processInfo.environment["WINIMG_OCI_SCHEMAS"] {
             arguments += ["--schemas", schemas]
         }
-        process.arguments = arguments + [kind.rawValue, file.path]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = errors
-        try process.run()
-        let output = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, messages: String(decoding: output, as: UTF8.self))
+        let r = try await TestSupport.run("/usr/bin/env", arguments + [kind.rawValue, file.path], timeout: 120)
+        return Result(status: r.status, messages: r.stdoutString + r.stderrString)
     }
 }

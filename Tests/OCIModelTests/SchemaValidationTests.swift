@@ -13,13 +13,13 @@ private let digest = "sha256:" + String(repeating: "ab", count: 32)
         (.descriptor, #"{"mediaType":"application/vnd.oci.image.layer.v1.tar","size":1}"#),
         (.layout, #"{"imageLayoutVersion":"2.0.0"}"#),
     ])
-    func invalidDocumentsFail(kind: SchemaValidation.Kind, json: String) throws {
-        let result = try SchemaValidation.validate(Data(json.utf8), as: kind)
+    func invalidDocumentsFail(kind: SchemaValidation.Kind, json: String) async throws {
+        let result = try await SchemaValidation.validate(Data(json.utf8), as: kind)
         #expect(result.status == 1, "expected a schema failure, got status \(result.status): \(result.messages)")
     }
 
-    @Test func validLayoutPasses() throws {
-        let result = try SchemaValidation.validate(Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), as: .layout)
+    @Test func validLayoutPasses() async throws {
+        let result = try await SchemaValidation.validate(Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), as: .layout)
         #expect(result.isValid, "\(result.messages)")
     }
 }

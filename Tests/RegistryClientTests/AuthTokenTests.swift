@@ -19,8 +19,10 @@ func withTokenRegistry<T>(_ options: TokenServer.Options = TokenServer.Options()
 /// Runs `body` with a client for `registry` and shuts it down.
 @discardableResult
 func withClient<T>(_ registry: TestRegistry, credential: Credential? = nil, store: CredentialStore? = nil,
+                   options base: RegistryOptions = RegistryOptions(),
                    _ body: (RegistryClient) async throws -> T) async throws -> T {
-    var options = RegistryOptions(credentialStore: store)
+    var options = base
+    if let store { options.credentialStore = store }
     if let credential { options.credentials[registry.host] = credential }
     let client = RegistryClient(host: registry.host, options: options)
     do {

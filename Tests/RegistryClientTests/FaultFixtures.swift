@@ -57,10 +57,10 @@ struct MultiBlobImage: Sendable {
     /// Checks the registry itself (not through any proxy): skopeo reads the index by tag and each
     /// manifest by digest with the exact bytes, and every blob downloads and hashes to its digest.
     func verify(registry: TestRegistry, repository: String, tag: String) async throws {
-        let rawIndex = try Skopeo.inspectRaw("docker://\(registry.host)/\(repository):\(tag)")
+        let rawIndex = try await Skopeo.inspectRaw("docker://\(registry.host)/\(repository):\(tag)")
         #expect(rawIndex == index)
         for manifest in manifests {
-            let raw = try Skopeo.inspectRaw("docker://\(registry.host)/\(repository)@\(sha256(manifest))")
+            let raw = try await Skopeo.inspectRaw("docker://\(registry.host)/\(repository)@\(sha256(manifest))")
             #expect(sha256(raw) == sha256(manifest))
         }
         let direct = RegistryClient(host: registry.host)

@@ -43,7 +43,7 @@ struct OCILayoutTests {
             #expect(!all.contains { $0.contains(".tmp-") })
 
             // skopeo reads what we wrote.
-            #expect(try Skopeo.inspectRaw("oci:\(root):v1") == image.manifest)
+            await #expect(try Skopeo.inspectRaw("oci:\(root):v1") == image.manifest)
         }
     }
 
@@ -84,7 +84,7 @@ struct OCILayoutTests {
             #expect(try layout.resolve(tag: "two").digest == second.digest)
             #expect(try siblings(of: root) == ["layout"])
             // skopeo 1.9 only lists OCI-typed entries of a layout, so check the OCI one.
-            #expect(try Skopeo.inspectRaw("oci:\(root):one") == third.manifest)
+            await #expect(try Skopeo.inspectRaw("oci:\(root):one") == third.manifest)
 
             // Ambiguous and unknown references list the available tags.
             #expect(throws: RegistryError.layoutReferenceNotFound(path: root, reference: nil, available: ["one", "two"])) {

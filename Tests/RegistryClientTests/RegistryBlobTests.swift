@@ -81,7 +81,7 @@ struct RegistryBlobTests {
                 #expect(try await client.blobData(repository: "rel/app", digest: sha256(data), maxSize: 1 << 20) == data)
                 let image = TestImage(family: .docker, seed: 6)
                 try await image.push(to: client, repository: "rel/app", tag: "t")
-                #expect(try Skopeo.inspectRaw("docker://\(registry.host)/rel/app:t") == image.manifest)
+                await #expect(try Skopeo.inspectRaw("docker://\(registry.host)/rel/app:t") == image.manifest)
                 try await client.shutdown()
             }
         }

@@ -23,7 +23,7 @@ struct RegistryManifestTests {
             #expect(try await client.manifestExists(repository: "round/trip", reference: "nope") == nil)
 
             // An independent client sees exactly our bytes.
-            let raw = try Skopeo.inspectRaw("docker://\(registry.host)/round/trip:v1")
+            let raw = try await Skopeo.inspectRaw("docker://\(registry.host)/round/trip:v1")
             #expect(raw == image.manifest)
             #expect(await client.stats.manifestsPushed == 1)
         }
@@ -57,7 +57,7 @@ struct RegistryManifestTests {
             // skopeo copies the whole index into a layout; our reader resolves it and its children.
             try await withTempDir { dir in
                 let layoutDir = dir.file("copy")
-                try Skopeo.copyAll(from: "docker://\(registry.host)/multi:latest", to: "oci:\(layoutDir):latest", preserveDigests: true)
+                try await Skopeo.copyAll(from: "docker://\(registry.host)/multi:latest", to: "oci:\(layoutDir):latest", preserveDigests: true)
                 let source = OCILayoutSource(layout: OCILayout(root: layoutDir))
                 let top = try await source.manifest("latest")
                 #expect(top.bytes == index)

@@ -6,17 +6,8 @@ import TestSupport
 /// A client for `registry` that retries 3 times with tiny delays, shut down afterwards.
 private func withQuickRetryClient<T>(_ registry: TestRegistry, credential: Credential? = nil,
                                      _ body: (RegistryClient) async throws -> T) async throws -> T {
-    var options = RegistryOptions(retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01))
-    if let credential { options.credentials[registry.host] = credential }
-    let client = RegistryClient(host: registry.host, options: options)
-    do {
-        let result = try await body(client)
-        try await client.shutdown()
-        return result
-    } catch {
-        try? await client.shutdown()
-        throw error
-    }
+    try await withClient(registry, credential: credential,
+                         options: RegistryOptions(retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01)), body)
 }
 
 @Suite("Token service retries", .enabled(if: TokenServer.isAvailable, "needs python3"))

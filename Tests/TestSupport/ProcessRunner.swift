@@ -22,8 +22,12 @@ public struct TestSupportError: Error, CustomStringConvertible {
 ///
 /// Output goes to temp files rather than pipes so a chatty process cannot deadlock on a full pipe
 /// while we wait for it.
+///
+/// Waiting is asynchronous (a short `Task.sleep` between checks), never a blocking sleep: tests
+/// run in parallel on a cooperative pool as small as the machine's two cores, and a blocked thread
+/// per running child would starve every other test's timers and continuations.
 public func run(_ exe: String, _ args: [String], timeout: Double = 120,
-                environment: [String: String]? = nil) throws -> ProcessResult {
+                environment: [String: String]? = nil) async throws -> ProcessResult {
     let dir = try TempDir(prefix: "winimg-run")
     defer { dir.remove() }
     let outPath = dir.file("stdout"), errPath = dir.file("stderr")
@@ -47,7 +51,7 @@ public func run(_ exe: String, _ args: [String], timeout: Double = 120,
             stopProcess(process)
             throw TestSupportError("\(exe) \(args.joined(separator: " ")) timed out after \(timeout) s")
         }
-        usleep(10_000)
+        try await Task.sleep(for: .milliseconds(10))
     }
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus,

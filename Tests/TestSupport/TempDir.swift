@@ -46,3 +46,17 @@ func withStarted<Server, T>(_ server: Server, stop: (Server) async -> Void,
         throw error
     }
 }
+
+/// Paths inside this repository, found from this source file's location (tests run from anywhere).
+public enum RepositoryPaths {
+    public static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+        }
+        return FileManager.default.currentDirectoryPath
+    }()
+
+    public static func path(_ relative: String) -> String { (root as NSString).appendingPathComponent(relative) }
+}

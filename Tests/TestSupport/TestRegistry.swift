@@ -46,12 +46,12 @@ public actor TestRegistry {
                              tls: Bool = false) async throws -> TestRegistry {
         let dir = try TempDir(prefix: "winimg-registry")
         do {
-            let certificates = tls ? try makeTestCertificates(in: dir) : nil
+            let certificates = tls ? try await makeTestCertificates(in: dir) : nil
             var htpasswd: String?
             if !users.isEmpty {
                 var lines = ""
                 for (user, password) in users.sorted(by: { $0.key < $1.key }) {
-                    let r = try run("/usr/bin/htpasswd", ["-nbB", user, password], timeout: 30)
+                    let r = try await run("/usr/bin/htpasswd", ["-nbB", user, password], timeout: 30)
                     guard r.status == 0 else { throw TestSupportError("htpasswd failed: \(r.stderrString)") }
                     lines += r.stdoutString.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
                 }
@@ -228,7 +228,7 @@ struct TestCertificates {
 }
 
 /// Creates, with the `openssl` CLI, a CA and a server certificate for IP 127.0.0.1 (P-256, 2 days).
-func makeTestCertificates(in dir: TempDir) throws -> TestCertificates {
+func makeTestCertificates(in dir: TempDir) async throws -> TestCertificates {
     let openssl = "/usr/bin/openssl"
     let ca = dir.file("ca.pem"), caKey = dir.file("ca.key")
     let certificate = dir.file("server.pem"), key = dir.file("server.key"), csr = dir.file("server.csr")
@@ -250,7 +250,7 @@ func makeTestCertificates(in dir: TempDir) throws -> TestCertificates {
          "-days", "2", "-extfile", extensions],
     ]
     for args in steps {
-        let result = try run(openssl, args, timeout: 30)
+        let result = try await run(openssl, args, timeout: 30)
         guard result.status == 0 else {
             throw TestSupportError("openssl \(args.joined(separator: " ")) failed: \(result.stderrString)")
         }

@@ -72,9 +72,17 @@ public actor TokenServer {
     public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") }
 
     /// python3 with the `cryptography` module, needed for signed tokens.
+    /// (Checked once, synchronously, because test traits need it before any test runs.)
     public static let canSign: Bool = {
-        guard isAvailable, let r = try? run("/usr/bin/python3", ["-c", "import cryptography"], timeout: 30) else { return false }
-        return r.status == 0
+        guard isAvailable else { return false }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", "import cryptography"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
     }()
 
     public static let issuer = "winimg-test-issuer"
