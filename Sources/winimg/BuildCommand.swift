@@ -67,9 +67,6 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: [.customShort("t"), .customLong("tag")], help: "Destination: REGISTRY/REPO:TAG or oci:DIR[:TAG]. Repeatable.")
     var tags: [String] = []
 
-    @Option(name: .customLong("insecure-registry"), help: "Registry host[:port] that may be used over plain HTTP. Repeatable.")
-    var insecureRegistries: [String] = []
-
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -138,7 +135,7 @@ struct BuildCommand: AsyncParsableCommand {
         if let user { flags.user = user; set.insert(.user) }
         if let workdir { flags.workdir = workdir; set.insert(.workdir) }
         if !tags.isEmpty { flags.tags = tags; set.insert(.tags) }
-        flags.insecureRegistries = insecureRegistries
+        flags.insecureRegistries = registry.insecureRegistries
 
         guard let file else { return flags }
         return try BuildSpec.load(file: file).overridden(by: flags, otherIsSet: set)

@@ -35,9 +35,6 @@ struct CompatCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(name: .customLong("insecure-registry"), help: "Registry host[:port] that may be used over plain HTTP. Repeatable.")
-    var insecureRegistries: [String] = []
-
     @OptionGroup(title: "Registry access")
     var registry: RegistryFlags
 
@@ -47,7 +44,7 @@ struct CompatCommand: AsyncParsableCommand {
             var targets = try hosts.map { try Host(parsing: $0, isolation: isolation) }
             if let nodes { targets += try KubernetesNodes.hosts(file: nodes, isolation: isolation) }
             guard !targets.isEmpty else { throw CheckError.noHosts }
-            let inspection = try await ImageFetch.inspect(image, insecureRegistries: insecureRegistries, registry: registry)
+            let inspection = try await ImageFetch.inspect(image, registry: registry)
             report = CompatReport(image: image, digest: inspection.digest, candidates: inspection.candidates, hosts: targets)
             print(format == .json ? try checkJSONText(report) : report.text())
         } catch {

@@ -20,15 +20,12 @@ struct InspectCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(name: .customLong("insecure-registry"), help: "Registry host[:port] that may be used over plain HTTP. Repeatable.")
-    var insecureRegistries: [String] = []
-
     @OptionGroup(title: "Registry access")
     var registry: RegistryFlags
 
     func run() async throws {
         do {
-            let inspection = try await ImageFetch.inspect(image, insecureRegistries: insecureRegistries, registry: registry)
+            let inspection = try await ImageFetch.inspect(image, registry: registry)
             print(format == .json ? try checkJSONText(inspection) : inspection.text())
         } catch {
             throw ImageFetch.fail(error)

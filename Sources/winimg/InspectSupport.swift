@@ -9,10 +9,9 @@ extension Isolation: ExpressibleByArgument {}
 /// Fetching an image for `compat` and `inspect`: parses the location, builds registry options and
 /// always shuts the clients down.
 enum ImageFetch {
-    static func inspect(_ text: String, insecureRegistries: [String], registry: RegistryFlags) async throws -> Inspection {
+    static func inspect(_ text: String, registry: RegistryFlags) async throws -> Inspection {
         let location = try ImageLocation(parsing: text)
-        var options = try registry.options(destinations: [location])
-        options.insecureHosts.formUnion(insecureRegistries)
+        let options = try registry.options(destinations: [location])
         let pool = RegistryPool(options: options)
         do {
             let (inspector, reference) = try await ImageInspector.open(location, pool: pool)

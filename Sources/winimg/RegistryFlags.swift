@@ -6,6 +6,9 @@ import RegistryClient
 
 /// Flags that decide how registries are reached: credentials, TLS, upload mode.
 struct RegistryFlags: ParsableArguments {
+    @Option(name: .customLong("insecure-registry"), help: "Registry host[:port] that may be used over plain HTTP. Repeatable.")
+    var insecureRegistries: [String] = []
+
     @Option(help: "Username for the destination registries (with --password-stdin). CI may set WINIMG_REGISTRY_USERNAME/WINIMG_REGISTRY_PASSWORD instead.")
     var username: String?
 
@@ -54,7 +57,7 @@ struct RegistryFlags: ParsableArguments {
             l.logLevel = logLevel.level
             logger = l
         }
-        return RegistryOptions(chunkSize: try chunkSize.map(Self.parseSize), credentialStore: store, caFile: caFile, logger: logger)
+        return RegistryOptions(insecureHosts: Set(insecureRegistries), chunkSize: try chunkSize.map(Self.parseSize), credentialStore: store, caFile: caFile, logger: logger)
     }
 
     /// `8388608`, `8MiB`, `512KiB`, `4MB`.
