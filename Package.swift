@@ -69,7 +69,10 @@ let package = Package(
         .testTarget(name: "OCIModelTests", dependencies: ["OCIModel", "TestSupport"]),
         .testTarget(name: "LayerBuilderTests", dependencies: ["LayerBuilder", "OCIModel", "TestSupport"]),
         .testTarget(name: "RegistryClientTests", dependencies: ["RegistryClient", "OCIModel", "LayerBuilder", "TestSupport"]),
-        .testTarget(name: "ImageBuildTests", dependencies: ["ImageBuild", "OCIModel", "LayerBuilder", "RegistryClient", "TestSupport"]),
+        .testTarget(name: "ImageBuildTests", dependencies: [
+            "ImageBuild", "OCIModel", "LayerBuilder", "RegistryClient", "TestSupport",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .testTarget(name: "ImageCheckTests", dependencies: ["ImageCheck", "OCIModel", "LayerBuilder", "RegistryClient", "ImageBuild", "TestSupport"]),
     ]
 )

@@ -2,7 +2,7 @@ import OCIModel
 
 /// Everything `winimg build` needs to know, from a spec file, from flags, or both (flags win).
 ///
-/// Every field here has a flag of the same name (see docs/spec.md); values stay as the user wrote
+/// Every field here has a flag of the same name (see docs/build.md); values stay as the user wrote
 /// them (templates unexpanded, paths unresolved) until `BuildPlan` resolves them per platform.
 public struct BuildSpec: Sendable, Equatable {
     /// Target platforms, e.g. `windows/amd64:ltsc2022`, `linux/arm64`.

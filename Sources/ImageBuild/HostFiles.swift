@@ -8,7 +8,7 @@ enum HostFiles {
     ///
     /// Symbolic links are kept as links in Linux layers; in Windows layers the file they point to is
     /// stored instead, because the Windows layer importer only accepts links it can resolve inside
-    /// the layer (see docs/spec.md).
+    /// the layer (see docs/build.md).
     static func entries(for file: FileSpec, context: TemplateContext, baseDirectory: String,
                         platform: PlatformSpec) throws -> [LayerEntry] {
         let src = try context.expand(file.source, field: "--add")

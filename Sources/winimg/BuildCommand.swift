@@ -9,11 +9,12 @@ struct BuildCommand: AsyncParsableCommand {
         commandName: "build",
         abstract: "Build an image for every platform and publish one index.",
         discussion: """
-        Every spec-file key has a flag; flags override the file (see docs/spec.md).
+        Every spec-file key has a flag; flags override the file (see docs/build.md).
 
         Example:
           winimg build \\
-            --platform windows/amd64:ltsc2019 --platform windows/amd64:ltsc2022 --platform linux/amd64 \\
+            --platform windows/amd64:ltsc2019 --platform windows/amd64:ltsc2022 \\
+            --platform linux/amd64 \\
             --base windows:ltsc2019=mcr.microsoft.com/windows/nanoserver:1809 \\
             --base windows:ltsc2022=mcr.microsoft.com/windows/nanoserver:ltsc2022 \\
             --base linux=scratch \\

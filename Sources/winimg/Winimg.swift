@@ -11,5 +11,6 @@ struct Winimg: AsyncParsableCommand {
         Then check it for your nodes:
           winimg compat oci:examples/pause/out/pause:3.10 --host ltsc2019 --host ltsc2022 --host ltsc2025
         """,
-        subcommands: [BuildCommand.self, InspectCommand.self, CompatCommand.self, VersionsCommand.self])
+        subcommands: [BuildCommand.self, InspectCommand.self, CompatCommand.self, VersionsCommand.self,
+                      InitCommand.self, SchemaCommand.self])
 }
