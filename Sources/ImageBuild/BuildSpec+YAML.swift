@@ -25,7 +25,7 @@ extension BuildSpec {
     public static func parse(yaml text: String, file: String = "winimg.yaml") throws -> BuildSpec {
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
-            throw BuildError.spec(file: file, line: nil, message: "not valid YAML: \(error)")
+            throw yamlError(error, file: file)
         }
         var spec = BuildSpec()
         guard let root else { return spec }
@@ -56,6 +56,21 @@ extension BuildSpec {
             }
         }
         return spec
+    }
+}
+
+/// Yams' errors, reduced to one line with the file's line number.
+private func yamlError(_ error: any Error, file: String) -> BuildError {
+    switch error as? YamlError {
+    case let .duplicatedKeysInMapping(duplicates, context)?:
+        let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+        return .spec(file: file, line: context.mark.line,
+                     message: "key \(keys) is given twice in the mapping that starts here; keep one")
+    case let .scanner(context, problem, mark, _)?, let .parser(context, problem, mark, _)?, let .composer(context, problem, mark, _)?:
+        let near = context.map { " (\($0.text))" } ?? ""
+        return .spec(file: file, line: mark.line, message: "not valid YAML: \(problem)\(near) at column \(mark.column)")
+    default:
+        return .spec(file: file, line: nil, message: "not valid YAML: \(error)")
     }
 }
 

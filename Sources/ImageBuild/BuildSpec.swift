@@ -1,3 +1,4 @@
+import Foundation
 import OCIModel
 
 /// Everything `winimg build` needs to know, from a spec file, from flags, or both (flags win).
@@ -32,8 +33,13 @@ public struct BuildSpec: Sendable, Equatable {
 
     /// Applies `other` on top of `self`: lists given in `other` replace ours (so a flag overrides the
     /// file's whole list), maps are merged key by key, scalars replace.
+    ///
+    /// Each side's relative paths are first anchored at its own `baseDirectory` (the spec file's
+    /// folder for the file, the working directory for flags), so a merged spec never resolves a
+    /// flag's path against the file's folder or the other way round.
     public func overridden(by other: BuildSpec, otherIsSet set: BuildSpec.SetFields) -> BuildSpec {
-        var r = self
+        var r = self.anchored()
+        let other = other.anchored()
         if set.contains(.platforms) { r.platforms = other.platforms }
         for (k, v) in other.bases { r.bases[k] = v }
         if set.contains(.files) { r.files = other.files }
@@ -47,6 +53,24 @@ public struct BuildSpec: Sendable, Equatable {
         if set.contains(.workdir) { r.workdir = other.workdir }
         if set.contains(.tags) { r.tags = other.tags }
         r.insecureRegistries += other.insecureRegistries.filter { !r.insecureRegistries.contains($0) }
+        return r
+    }
+
+    /// The same spec with relative host paths and `oci:` locations joined to `baseDirectory`, which
+    /// becomes `.`; absolute paths, registry references and `scratch` are left as they are.
+    public func anchored() -> BuildSpec {
+        guard baseDirectory != "." else { return self }
+        let dir = baseDirectory
+        func path(_ p: String) -> String { p.hasPrefix("/") ? p : (dir as NSString).appendingPathComponent(p) }
+        func location(_ l: String) -> String {
+            guard l.hasPrefix("oci:") else { return l }
+            return "oci:" + path(String(l.dropFirst(4)))
+        }
+        var r = self
+        r.files = files.map { f in var f = f; f.source = path(f.source); return f }
+        r.bases = bases.mapValues(location)
+        r.tags = tags.map(location)
+        r.baseDirectory = "."
         return r
     }
 

@@ -33,6 +33,11 @@ enum HostFiles {
         for rel in relatives.sorted() {
             let full = (path as NSString).appendingPathComponent(rel)
             guard let sub = fileInfo(full, follow: followLinks) else {
+                // Foundation hands back names that are not UTF-8 with U+FFFD in place of the bad
+                // bytes, so such a file cannot even be opened again by that name.
+                if rel.unicodeScalars.contains("\u{FFFD}") {
+                    throw BuildError.unsupported("a file name under \(path) is not valid UTF-8 ('\(rel)'); layer paths must be UTF-8 (Windows stores them as UTF-16): rename the file")
+                }
                 throw BuildError.sourceMissing(path: full, platform: platform.description)
             }
             let target = dst.hasSuffix("/") ? dst + rel : dst + "/" + rel

@@ -64,6 +64,7 @@ public struct BaseResolver: Sendable {
             let entry = try Self.choose(from: try index.manifests, for: platform, base: location.description)
             entryPlatform = entry.platform ?? entryPlatform
             fetched = try await source.manifest(entry.digest.description)
+            try Self.requireSize(fetched.bytes.count, of: entry, what: "manifest", base: location.description)
         }
         guard MediaType.isImageManifest(fetched.mediaType) else {
             throw BuildError.baseMismatch(base: location.description, platform: platform.description,
@@ -71,7 +72,9 @@ public struct BaseResolver: Sendable {
         }
         let manifest = try ImageManifest(data: fetched.bytes)
         let configDescriptor = try manifest.config
-        let config = try ImageConfig(data: try await source.blobData(configDescriptor.digest, maxSize: Self.maxConfigSize))
+        let configData = try await source.blobData(configDescriptor.digest, maxSize: Self.maxConfigSize)
+        try Self.requireSize(configData.count, of: configDescriptor, what: "config", base: location.description)
+        let config = try ImageConfig(data: configData)
         try Self.check(config: config, against: platform, base: location.description)
 
         let pinned: String
@@ -84,6 +87,14 @@ public struct BaseResolver: Sendable {
                             manifest: manifest, manifestDigest: fetched.digest, config: config,
                             configMediaType: configDescriptor.mediaType, entryPlatform: entryPlatform,
                             family: MediaType.Family(manifestType: fetched.mediaType) ?? .oci)
+    }
+
+    /// A descriptor's size is part of what it promises (image-spec descriptor.md): content whose
+    /// length differs is refused even when its digest matches.
+    static func requireSize(_ actual: Int, of descriptor: Descriptor, what: String, base: String) throws {
+        guard Int64(actual) != descriptor.size else { return }
+        throw RegistryError.sizeMismatch(expected: descriptor.size, actual: Int64(actual),
+                                         context: "\(what) \(descriptor.digest) of base \(base)")
     }
 
     /// Picks the index entry for `platform`: same OS and architecture, same variant when asked, and

@@ -41,7 +41,9 @@ public enum LayerBuilderError: Error, Equatable, Sendable, CustomStringConvertib
         case let .invalidPath(p, reason):
             return "invalid layer path '\(p)': \(reason)"
         case let .duplicatePath(p, first, second):
-            return "duplicate layer path '\(p)': entries '\(first)' and '\(second)' have the same destination; remove one of them"
+            let caseOnly = first != second && first.lowercased() == second.lowercased()
+            return "duplicate layer path '\(p)': entries '\(first)' and '\(second)' have the same destination"
+                + (caseOnly ? " (Windows paths ignore case)" : "") + "; remove or rename one of them"
         case let .parentNotDirectory(p, parent):
             return "layer path '\(p)' needs '\(parent)' to be a directory, but another entry makes '\(parent)' a file or symlink; rename one of them"
         case let .alreadyWindowsLayerForm(p):

@@ -14,7 +14,8 @@ struct LayerPath: Sendable, Hashable {
             throw invalid("contains a NUL byte; remove it")
         }
         if format == .windows {
-            let u = Array(raw.utf8)
+            // A leading '/' may have been added to what the user wrote (`C:/x` → `/C:/x`).
+            let u = Array(raw.utf8.drop { $0 == UInt8(ascii: "/") })
             if u.count >= 2, u[1] == UInt8(ascii: ":"), (u[0] | 0x20) >= UInt8(ascii: "a"), (u[0] | 0x20) <= UInt8(ascii: "z") {
                 throw invalid("starts with a drive letter; give the container path without it, e.g. '/Windows/System32/x.exe' for C:\\Windows\\System32\\x.exe")
             }

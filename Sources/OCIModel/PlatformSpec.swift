@@ -81,7 +81,7 @@ public struct PlatformSpec: Sendable, Hashable, CustomStringConvertible {
             }
             windowsBuild = version.build
         } else {
-            throw fail("unknown Windows release '\(release)'; use one of \(WindowsRelease.all.map(\.name).joined(separator: ", ")), a build number (20348) or a full version (10.0.20348.2700)")
+            throw fail("unknown Windows release '\(release)'; use one of \(WindowsRelease.all.map(\.name).joined(separator: ", ")), a build number (20348) or a full version (10.0.20348.2700); 'winimg versions' lists the releases")
         }
         if release.split(separator: ".").count == 4 {
             requestedVersion = release

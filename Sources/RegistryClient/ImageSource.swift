@@ -90,6 +90,10 @@ public struct OCILayoutSource: ImageSource {
             descriptor = try layout.resolve(tag: reference)
         }
         let bytes = try layout.readBlob(descriptor.digest, maxSize: Int64(RegistryClient.maxManifestSize))
+        if !descriptor.mediaType.isEmpty, Int64(bytes.count) != descriptor.size {
+            throw RegistryError.sizeMismatch(expected: descriptor.size, actual: Int64(bytes.count),
+                                             context: "manifest \(descriptor.digest) in \(layout.root)/index.json")
+        }
         let mediaType = try RegistryClient.manifestMediaType(
             contentType: descriptor.mediaType.isEmpty ? nil : descriptor.mediaType, body: bytes,
             describe: { RegistryError.notALayout(path: layout.root, reason: "manifest \(descriptor.digest): \($0)") })

@@ -125,11 +125,12 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .invalidResponse(method, host, path, reason):
             return "\(method) \(host)\(path): invalid response — \(reason)"
         case let .digestMismatch(expected, actual, context):
-            return "digest mismatch for \(context): expected \(expected), content hashes to \(actual)"
+            return "digest mismatch for \(context): expected \(expected), content hashes to \(actual); the copy is corrupt or was changed after publishing — fetch it again or use another copy"
         case let .sizeMismatch(expected, actual, context):
-            return "size mismatch for \(context): expected \(expected) bytes, got \(actual)"
+            return "size mismatch for \(context): expected \(expected) bytes, got \(actual); the descriptor and the content disagree — re-copy or rebuild the image"
         case let .tooLarge(limit, context):
-            return "\(context) is larger than the limit of \(limit) bytes"
+            let mib = limit % (1 << 20) == 0 ? " (\(limit >> 20) MiB)" : ""
+            return "\(context) is larger than the limit of \(limit) bytes\(mib); an image this large is almost certainly malformed"
         case let .unsupportedDigest(d):
             return "cannot verify digest \(d): only sha256 is supported"
         case let .invalidHost(host, reason):

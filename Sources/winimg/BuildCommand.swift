@@ -87,6 +87,9 @@ struct BuildCommand: AsyncParsableCommand {
         do {
             let spec = try resolvedSpec()
             let plan = try BuildPlan(spec: spec)
+            if quiet, let progress, progress != .quiet {
+                throw BuildError.invalidFlag("--progress", progress.rawValue, hint: "--quiet turns progress off; give one of --quiet and --progress")
+            }
             guard jobs >= 1 else { throw BuildError.invalidFlag("--jobs", String(jobs), hint: "use 1 or more") }
             let mode = quiet ? .quiet : (progress ?? (format == .json ? .quiet : .auto))
             let display = ProgressDisplay(mode: mode)

@@ -53,9 +53,13 @@ import Testing
         #expect(merged.platforms == ["linux/arm64"])
         #expect(merged.bases == ["linux": "scratch", "windows": "oci:y"])
         #expect(merged.labels == ["a": "1", "b": "3"])
-        #expect(merged.tags == ["oci:out"])
+        // The file's relative paths are anchored at its folder; the flags' stay relative to the
+        // working directory ("oci:y"), never joined to the file's folder.
+        #expect(merged.tags == ["oci:/spec/out"])
         #expect(merged.env == ["A=1"])
-        #expect(merged.baseDirectory == "/spec")
+        #expect(merged.baseDirectory == ".")
+        flags.tags = ["oci:flagged"]
+        #expect(file.overridden(by: flags, otherIsSet: [.tags]).tags == ["oci:flagged"])
         // An explicitly empty list given by flags still replaces the file's.
         flags.env = []
         #expect(file.overridden(by: flags, otherIsSet: [.env]).env == [])
