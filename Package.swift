@@ -28,11 +28,13 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
                        providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
 
         // Pure model: digests, media types, descriptors, platforms, manifests, references, releases.
         .target(name: "OCIModel"),
-        // Tar/PAX writing, Windows layer format, gzip, digesting; layer reading for checks.
-        .target(name: "LayerBuilder", dependencies: ["OCIModel", "CCrypto", "CZlib", "CArchive"]),
+        // Tar/PAX writing, Windows layer format, gzip and zstd, digesting; layer reading for checks.
+        .target(name: "LayerBuilder", dependencies: ["OCIModel", "CCrypto", "CZlib", "CArchive", "CZstd"]),
         // Distribution-spec client, auth, OCI image layout; sources and destinations.
         .target(name: "RegistryClient", dependencies: [
             "OCIModel", "LayerBuilder",

@@ -29,6 +29,7 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 import tarfile
 import zlib
@@ -309,6 +310,13 @@ class LayoutChecker:
             except (OSError, EOFError, zlib.error) as e:
                 self.err("%s: not gzip: %s" % (where, e))
                 return
+        elif media_type.endswith("zstd"):
+            # The zstd tool (an independent decoder) also checks each frame's content checksum.
+            r = subprocess.run(["zstd", "-d", "-c", "-q"], input=data, capture_output=True)
+            if r.returncode != 0:
+                self.err("%s: not zstd: %s" % (where, r.stderr.decode(errors="replace").strip()))
+                return
+            raw = r.stdout
         elif media_type.endswith(".tar"):
             raw = data
         else:

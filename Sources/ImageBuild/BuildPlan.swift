@@ -43,7 +43,9 @@ public struct BuildPlan: Sendable {
         var plans: [PlatformPlan] = []
         for text in spec.platforms {
             let p = try PlatformSpec(parsing: text)
-            guard seen.insert(p.description).inserted else { throw BuildError.duplicatePlatform(p.description) }
+            // Compression is not part of the image platform: linux/amd64 and linux/amd64+zstd would be
+            // two index entries that no client can tell apart.
+            guard seen.insert(p.target).inserted else { throw BuildError.duplicatePlatform(p.target) }
             let ctx = TemplateContext(platform: p)
 
             let candidates = selectors.filter { $0.0.matches(p) }.sorted { $0.0.specificity > $1.0.specificity }
@@ -92,11 +94,15 @@ public struct PlatformPlan: Sendable {
     public var env: [String]
 
     /// Identifies the new layer's content: platforms with equal keys share one built layer.
-    public var layerKey: LayerKey { LayerKey(format: platform.os == "windows" ? .windows : .linux, entries: entries) }
+    public var layerKey: LayerKey {
+        LayerKey(format: platform.os == "windows" ? .windows : .linux, compression: platform.compression, entries: entries)
+    }
 }
 
-/// Equal keys mean byte-identical layers (same format, same entries from the same host files).
+/// Equal keys mean byte-identical layers (same format and compression, same entries from the same
+/// host files).
 public struct LayerKey: Hashable, Sendable {
     public var format: LayerFormat
+    public var compression: LayerCompression
     public var entries: [LayerEntry]
 }

@@ -39,10 +39,10 @@ extension BuildSpec {
   },
   "properties": {
     "platforms": {
-      "description": "Target platforms: windows/amd64:RELEASE (ltsc2019, ltsc2022, ltsc2025, 1903, 1909, 2004, 20H2, a build number or 10.0.BUILD[.REV]) and os/arch[/variant] for Linux.",
+      "description": "Target platforms: windows/amd64:RELEASE (ltsc2019, ltsc2022, ltsc2025, 1903, 1909, 2004, 20H2, a build number or 10.0.BUILD[.REV]) and os/arch[/variant][+zstd] for Linux (+zstd: zstd-compressed layer, OCI bases only).",
       "oneOf": [
-        { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?(:.+)?$" },
-        { "type": "array", "minItems": 1, "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?(:.+)?$" } }
+        { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?(:[^+]+)?(\\+(gzip|zstd))?$" },
+        { "type": "array", "minItems": 1, "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?(:[^+]+)?(\\+(gzip|zstd))?$" } }
       ]
     },
     "bases": {

@@ -71,11 +71,18 @@ public struct Builder: Sendable {
         }
         for (p, b) in zip(plan.platforms, bases) { events(.baseResolved(platform: p.platform.description, pinned: b.pinned)) }
 
+        // A zstd layer cannot go on a Docker-typed base: refuse before spending time on layers.
+        for (p, b) in zip(plan.platforms, bases) where p.platform.compression == .zstd && !p.entries.isEmpty && b.family != .oci {
+            throw Composer.zstdNeedsOCI(plan: p, base: b)
+        }
+
         // 2. Layers: one build per distinct content.
         var built: [LayerKey: BuiltLayer] = [:]
         for p in plan.platforms where !p.entries.isEmpty && built[p.layerKey] == nil {
-            let path = work.path("layer-\(built.count).tar.gz")
-            let layer = try LayerWriter.build(entries: p.entries, options: LayerOptions(format: p.layerKey.format, mtime: plan.epoch), to: path)
+            let path = work.path("layer-\(built.count).\(p.layerKey.compression.fileExtension)")
+            var options = LayerOptions(format: p.layerKey.format, mtime: plan.epoch)
+            options.compression = p.layerKey.compression
+            let layer = try LayerWriter.build(entries: p.entries, options: options, to: path)
             built[p.layerKey] = layer
             events(.layerBuilt(format: p.layerKey.format.rawValue, digest: layer.digest, size: layer.size, diffID: layer.diffID))
         }

@@ -73,7 +73,15 @@ public struct Composer: Sendable {
         }
         manifest.setConfig(Descriptor(mediaType: base.configMediaType, digest: configDigest, size: Int64(configData.count)))
         if let layer {
-            manifest.appendLayer(Descriptor(mediaType: base.family.gzipLayer, digest: layer.digest, size: layer.size))
+            let mediaType: String
+            switch plan.platform.compression {
+            case .gzip: mediaType = base.family.gzipLayer
+            case .zstd:
+                // Docker's schema 2 has no zstd layer type that its own tools accept.
+                guard base.family == .oci else { throw Self.zstdNeedsOCI(plan: plan, base: base) }
+                mediaType = plan.platform.compression.ociMediaType
+            }
+            manifest.appendLayer(Descriptor(mediaType: mediaType, digest: layer.digest, size: layer.size))
         }
         if base.family == .oci, let digest = base.manifestDigest {
             var annotations = manifest.json["annotations"]?.objectValue ?? JSONObject()
@@ -88,6 +96,12 @@ public struct Composer: Sendable {
         return ComposedImage(platform: platform, config: configData, configDigest: configDigest,
                              manifest: manifestData, manifestDigest: SHA256Digest.of(manifestData),
                              manifestMediaType: base.family.manifest, layers: try manifest.layers, newLayer: layer)
+    }
+
+    /// Refusal for a zstd layer on a base whose manifest uses Docker media types.
+    static func zstdNeedsOCI(plan: PlatformPlan, base: ResolvedBase) -> BuildError {
+        .baseMismatch(base: base.location.description, platform: plan.platform.description,
+                      reason: "zstd layers need OCI media types (\(MediaType.ociLayerZstd)) but this base uses Docker media types; drop '+zstd' from the platform or use a base published as OCI")
     }
 
     /// An OCI manifest with no layers, the starting point for `scratch`.

@@ -45,10 +45,15 @@ public struct LayerOptions: Sendable, Hashable {
     public var format: LayerFormat
     /// Modification time (seconds since the epoch) written on every entry; `SOURCE_DATE_EPOCH` or 0.
     public var mtime: Int64
-    /// zlib compression level, 0 (store) to 9 (best).
+    /// gzip (the default, and the only choice for Windows layers) or zstd.
+    public var compression: LayerCompression = .gzip
+    /// gzip compression level, 0 (store) to 9 (best).
     public var compressionLevel: Int32 = 6
-    /// Threads that deflate in parallel (at least 1). The output bytes do not depend on it: block
-    /// boundaries are fixed input offsets, so any thread count gives the same layer digest.
+    /// zstd compression level, 1 to 19; 3 is zstd's default.
+    public var zstdLevel: Int32 = 3
+    /// Threads that compress in parallel (at least 1). The output bytes do not depend on it: gzip
+    /// block boundaries are fixed input offsets, and zstd always runs in its multi-threaded mode,
+    /// whose jobs do not depend on the worker count, so any thread count gives the same digest.
     public var compressionThreads: Int = LayerOptions.defaultCompressionThreads
 
     /// The active processor count: compression is the layer build's bottleneck.
@@ -87,6 +92,12 @@ public struct LayerOptions: Sendable, Hashable {
         guard (0...9).contains(compressionLevel) else {
             throw LayerBuilderError.invalidOption("compressionLevel \(compressionLevel) is outside 0...9")
         }
+        guard (1...19).contains(zstdLevel) else {
+            throw LayerBuilderError.invalidOption("zstdLevel \(zstdLevel) is outside 1...19")
+        }
+        guard compression == .gzip || format == .linux else {
+            throw LayerBuilderError.invalidOption("Windows layers must be gzip-compressed; zstd is for Linux layers only")
+        }
         guard compressionThreads >= 1 else {
             throw LayerBuilderError.invalidOption("compressionThreads \(compressionThreads) is below 1")
         }
@@ -98,7 +109,7 @@ public struct LayerOptions: Sendable, Hashable {
 
 /// A layer blob written to disk, with the values a manifest and config need.
 public struct BuiltLayer: Sendable, Hashable {
-    /// Digest of the gzip blob (the manifest's layer descriptor digest).
+    /// Digest of the compressed blob (the manifest's layer descriptor digest).
     public var digest: Digest
     /// Digest of the uncompressed tar (the config's `rootfs.diff_ids` entry).
     public var diffID: Digest

@@ -1,8 +1,8 @@
 /// Reads layers back, for tests and `winimg lint`.
 public enum LayerReader {
-    /// Lists entries of a tar or tar.gz file (gzip auto-detected) with our own streaming
-    /// ustar/PAX parser (zlib inflate), including PAX records; verifies header checksums and, for
-    /// gzip, the CRC trailer.
+    /// Lists entries of a tar, tar.gz or tar.zst file (compression auto-detected) with our own
+    /// streaming ustar/PAX parser (zlib inflate, libzstd), including PAX records; verifies header
+    /// checksums and the gzip CRC trailers or zstd frame checksums.
     /// - Throws: `LayerBuilderError.truncatedArchive` when the file ends early (including a tar
     ///   without its end-of-archive marker), `.corruptArchive` for bad checksums or fields.
     public static func entries(ofLayerAt path: String) throws -> [TarEntryInfo] {

@@ -9,7 +9,7 @@ import OCIModel
 
 /// Writes layer blobs.
 public enum LayerWriter {
-    /// Builds a gzip-compressed tar layer from `entries` into `outputPath` (written to a temp name
+    /// Builds a compressed (gzip or zstd, per `options.compression`) tar layer from `entries` into `outputPath` (written to a temp name
     /// beside it, renamed when complete), computing diffID, digest and size in the same single
     /// streaming pass; never holds a whole file or layer in memory (source files are streamed in
     /// 1 MiB chunks).
@@ -28,8 +28,7 @@ public enum LayerWriter {
         var committed = false
         defer { if !committed { unlink(tempPath) } }
 
-        let pipeline = try LayerPipeline(file: POSIXFile.createExclusive(tempPath), level: options.compressionLevel,
-                                     threads: options.compressionThreads)
+        let pipeline = LayerPipeline(file: try POSIXFile.createExclusive(tempPath), compressor: try options.makeCompressor())
         var tar = TarWriter(sink: PipelineSink(pipeline: pipeline))
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: streamChunkSize, alignment: 16)
         defer { buffer.deallocate() }
@@ -82,25 +81,25 @@ public enum LayerWriter {
     }
 }
 
-/// tar bytes -> (diffID hash) -> parallel gzip -> (digest hash) -> file, counting both sides.
-/// Hashing and writing stay on the caller's thread; only deflate fans out to workers.
+/// tar bytes -> (diffID hash) -> parallel compressor -> (digest hash) -> file, counting both sides.
+/// Hashing and writing stay on the caller's thread; only compression fans out to workers.
 private final class LayerPipeline {
     private let file: POSIXFile
-    private let gzip: ParallelGzipWriter
+    private let compressor: any LayerCompressor
     private var diffHasher = SHA256Hasher()
     private var blobHasher = SHA256Hasher()
     private var uncompressedSize: Int64 = 0
     private var compressedSize: Int64 = 0
 
-    init(file: POSIXFile, level: Int32, threads: Int) throws {
+    init(file: POSIXFile, compressor: any LayerCompressor) {
         self.file = file
-        self.gzip = try ParallelGzipWriter(level: level, threads: threads)
+        self.compressor = compressor
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         diffHasher.update(bytes)
         uncompressedSize += Int64(bytes.count)
-        try gzip.write(bytes, emit: emit)
+        try compressor.write(bytes, emit: emit)
     }
 
     private func emit(_ compressed: UnsafeRawBufferPointer) throws {
@@ -110,7 +109,7 @@ private final class LayerPipeline {
     }
 
     func finish() throws -> (digest: Digest, diffID: Digest, size: Int64, uncompressedSize: Int64) {
-        try gzip.finish(emit: emit)
+        try compressor.finish(emit: emit)
         return (blobHasher.finalize(), diffHasher.finalize(), compressedSize, uncompressedSize)
     }
 }

@@ -33,7 +33,7 @@ struct TarReader {
                 // End of archive. The second zero block is checked loosely: some writers stop
                 // after one, and nothing after the marker can change the listing.
                 _ = try readBlock(what: "the end-of-archive marker", allowShort: true)
-                if input.isGzip { try input.drain() }
+                if input.isCompressed { try input.drain() }
                 finished = true
                 return nil
             }

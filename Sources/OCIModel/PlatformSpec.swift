@@ -1,5 +1,6 @@
 /// A target platform as a user writes it: `linux/amd64`, `linux/arm64/v8`, `windows/amd64:ltsc2022`,
-/// `windows/amd64:20348`, `windows/amd64:10.0.20348.2700`.
+/// `windows/amd64:20348`, `windows/amd64:10.0.20348.2700`; a Linux target may ask for zstd layers
+/// with a `+zstd` suffix (`linux/amd64+zstd`, `linux/arm64/v8+zstd`).
 ///
 /// Windows targets must name a release because a Windows image only runs on hosts of a compatible build
 /// (see `WindowsCompatibility`), so "windows/amd64" alone does not say which base to use.
@@ -11,6 +12,8 @@ public struct PlatformSpec: Sendable, Hashable, CustomStringConvertible {
     public var windowsBuild: Int?
     /// The exact `os.version` when the user wrote all four parts (`10.0.20348.2700`).
     public var requestedVersion: String?
+    /// Compression of the layer built for this target: gzip unless the user wrote `+zstd`.
+    public var compression: LayerCompression = .gzip
 
     /// Operating systems this project builds for.
     public static let knownOperatingSystems = ["linux", "windows"]
@@ -30,13 +33,23 @@ public struct PlatformSpec: Sendable, Hashable, CustomStringConvertible {
         self.requestedVersion = requestedVersion
     }
 
-    /// Parses `os/arch[/variant][:release]`.
+    /// Parses `os/arch[/variant][:release][+compression]`.
     /// - Throws: `OCIModelError.invalidPlatform` saying what to write instead.
     public init(parsing input: String) throws {
         func fail(_ reason: String) -> OCIModelError { .invalidPlatform(input, reason: reason) }
-        let colon = input.firstIndex(of: ":")
-        let head = colon.map { input[..<$0] } ?? input[...]
-        let release = colon.map { String(input[input.index(after: $0)...]) }
+        var target = input[...]
+        var compression = LayerCompression.gzip
+        if let plus = input.lastIndex(of: "+") {
+            let suffix = String(input[input.index(after: plus)...])
+            guard let known = LayerCompression(rawValue: suffix.lowercased()) else {
+                throw fail("unknown layer compression '+\(suffix)'; write +zstd (or nothing for gzip)")
+            }
+            compression = known
+            target = input[..<plus]
+        }
+        let colon = target.firstIndex(of: ":")
+        let head = colon.map { target[..<$0] } ?? target
+        let release = colon.map { String(target[target.index(after: $0)...]) }
 
         let parts = head.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard (2...3).contains(parts.count), !parts.contains(where: \.isEmpty) else {
@@ -58,6 +71,10 @@ public struct PlatformSpec: Sendable, Hashable, CustomStringConvertible {
             throw fail("variant '\(variant)' must be lowercase letters and digits, e.g. v7 or v8")
         }
         self.init(os: os, architecture: arch, variant: variant)
+        self.compression = compression
+        if os == "windows", compression == .zstd {
+            throw fail("Windows layers must stay gzip (Windows nodes need gzip layers); remove '+zstd' or use it on Linux platforms only")
+        }
 
         if os == "linux" {
             if let release {
@@ -92,8 +109,14 @@ public struct PlatformSpec: Sendable, Hashable, CustomStringConvertible {
     public var release: WindowsRelease? { windowsBuild.flatMap(WindowsRelease.forBuild) }
 
     /// `os/arch[/variant]`, plus for Windows `:release-name` when the build is a known release, else the
-    /// version written or the build number.
+    /// version written or the build number; `+zstd` when zstd layers were asked for.
     public var description: String {
+        target + (compression == .gzip ? "" : "+\(compression.rawValue)")
+    }
+
+    /// The description without the compression suffix: what identifies the image's platform (two
+    /// specs differing only in compression would give two index entries for one platform).
+    public var target: String {
         var s = "\(os)/\(architecture)"
         if let variant { s += "/\(variant)" }
         if let windowsBuild {

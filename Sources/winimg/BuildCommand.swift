@@ -26,7 +26,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: [.customShort("f"), .long], help: "Spec file (YAML).")
     var file: String?
 
-    @Option(name: .customLong("platform"), help: "Target platform: os/arch[/variant][:release|build|os.version], e.g. windows/amd64:ltsc2022, linux/arm64. Repeatable.")
+    @Option(name: .customLong("platform"), help: "Target platform: os/arch[/variant][:release|build|os.version][+zstd], e.g. windows/amd64:ltsc2022, linux/arm64, linux/amd64+zstd (zstd layer; Linux with an OCI base only). Repeatable.")
     var platforms: [String] = []
 
     @Option(name: .customLong("base"), help: "Base per platform: SELECTOR=IMAGE, e.g. windows:ltsc2022=REGISTRY/windows/nanoserver:ltsc2022, linux=scratch, linux/arm64=oci:DIR:TAG. Repeatable.")

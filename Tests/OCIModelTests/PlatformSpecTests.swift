@@ -66,6 +66,12 @@ struct SpecCase: Sendable, CustomTestStringConvertible {
         ("windows/amd64:10.0.x", "not a Windows version"),
         ("windows/amd64:0", "unknown Windows release"),
         ("", "OS/ARCH"),
+        ("windows/amd64:ltsc2022+zstd", "Windows layers must stay gzip"),
+        ("windows/amd64:20348+zstd", "remove '+zstd'"),
+        ("linux/amd64+lz4", "unknown layer compression '+lz4'"),
+        ("linux/amd64+", "unknown layer compression"),
+        ("linux/amd64:ltsc2022+zstd", "remove ':ltsc2022'"),
+        ("linux/amd64+zstd/v8", "unknown layer compression"),
     ])
     func rejectsInvalidSpecs(input: String, fragment: String) {
         do {
@@ -77,6 +83,30 @@ struct SpecCase: Sendable, CustomTestStringConvertible {
         } catch {
             Issue.record("unexpected error \(error)")
         }
+    }
+
+    @Test(arguments: [
+        ("linux/amd64+zstd", "linux/amd64", LayerCompression.zstd, "linux/amd64+zstd"),
+        ("linux/arm64/v8+zstd", "linux/arm64/v8", .zstd, "linux/arm64/v8+zstd"),
+        ("linux/amd64+ZSTD", "linux/amd64", .zstd, "linux/amd64+zstd"),
+        ("linux/amd64+gzip", "linux/amd64", .gzip, "linux/amd64"),
+        ("linux/amd64", "linux/amd64", .gzip, "linux/amd64"),
+        ("windows/amd64:ltsc2022", "windows/amd64:ltsc2022", .gzip, "windows/amd64:ltsc2022"),
+        ("windows/amd64:20348+gzip", "windows/amd64:ltsc2022", .gzip, "windows/amd64:ltsc2022"),
+    ])
+    func compressionSuffix(input: String, target: String, compression: LayerCompression, description: String) throws {
+        let spec = try PlatformSpec(parsing: input)
+        #expect(spec.compression == compression)
+        #expect(spec.target == target)
+        #expect(spec.description == description)
+        #expect(try PlatformSpec(parsing: spec.description) == spec, "the description parses back")
+        // Compression is not part of the image platform.
+        #expect(spec.matches(Platform(os: "linux", architecture: "amd64")) == (spec.os == "linux" && spec.architecture == "amd64"))
+    }
+
+    @Test func compressionMediaTypes() {
+        #expect(LayerCompression.gzip.ociMediaType == MediaType.ociLayerGzip)
+        #expect(LayerCompression.zstd.ociMediaType == "application/vnd.oci.image.layer.v1.tar+zstd")
     }
 
     @Test(arguments: [
