@@ -30,11 +30,13 @@ let package = Package(
                        providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
+                       providers: [.apt(["libdeflate-dev"])]),
 
         // Pure model: digests, media types, descriptors, platforms, manifests, references, releases.
         .target(name: "OCIModel"),
         // Tar/PAX writing, Windows layer format, gzip and zstd, digesting; layer reading for checks.
-        .target(name: "LayerBuilder", dependencies: ["OCIModel", "CCrypto", "CZlib", "CArchive", "CZstd"]),
+        .target(name: "LayerBuilder", dependencies: ["OCIModel", "CCrypto", "CZlib", "CArchive", "CZstd", "CDeflate"]),
         // Distribution-spec client, auth, OCI image layout; sources and destinations.
         .target(name: "RegistryClient", dependencies: [
             "OCIModel", "LayerBuilder",

@@ -20,7 +20,8 @@ final class DeflateBlock: @unchecked Sendable {
     /// The last block ends the deflate stream (`Z_FINISH`); others end byte-aligned (`Z_SYNC_FLUSH`).
     var isLast = false
     /// Worst case of deflate is stored blocks (5 bytes per 64 KiB) plus a flush marker; 1/8 spare is ample.
-    let output = UnsafeMutableRawBufferPointer.allocate(byteCount: deflateBlockSize + deflateBlockSize / 8 + 1024, alignment: 64)
+    static let outputCapacity = deflateBlockSize + deflateBlockSize / 8 + 1024
+    let output = UnsafeMutableRawBufferPointer.allocate(byteCount: DeflateBlock.outputCapacity, alignment: 64)
     var outputCount = 0
     var crc: UInt = 0
     var error: String?
@@ -42,7 +43,7 @@ final class DeflateBlock: @unchecked Sendable {
 }
 
 /// A raw-deflate compressor (no zlib/gzip wrapper) reused for many blocks; one per thread.
-final class BlockDeflater: @unchecked Sendable {
+final class BlockDeflater: BlockCompressor, @unchecked Sendable {
     private let stream: UnsafeMutablePointer<z_stream>
 
     /// - Parameter level: zlib level 0...9.

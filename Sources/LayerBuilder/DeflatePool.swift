@@ -1,5 +1,11 @@
 import Foundation
 
+/// Compresses one `DeflateBlock` at a time; one instance per thread. The output must depend only
+/// on the block's contents.
+protocol BlockCompressor: AnyObject, Sendable {
+    func compress(_ block: DeflateBlock)
+}
+
 /// Worker threads that compress `DeflateBlock`s in submission order of pick-up. Which worker
 /// compresses which block does not matter: a block's output depends only on the block.
 ///
@@ -12,10 +18,9 @@ final class DeflatePool: @unchecked Sendable {
     private var finished: Set<ObjectIdentifier> = []
     private var closed = false
 
-    /// Starts `threads` workers, each with its own deflater (created here so failures throw).
-    init(level: Int32, threads: Int) throws {
-        let deflaters = try (0..<threads).map { _ in try BlockDeflater(level: level) }
-        for deflater in deflaters {
+    /// Starts one worker per compressor (created by the caller, so failures throw before any thread).
+    init(compressors: [any BlockCompressor]) {
+        for deflater in compressors {
             let thread = Thread { [self] in self.work(deflater) }
             thread.name = "winimg-deflate"
             thread.start()
@@ -48,7 +53,7 @@ final class DeflatePool: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func work(_ deflater: BlockDeflater) {
+    private func work(_ deflater: any BlockCompressor) {
         while true {
             condition.lock()
             while queue.isEmpty && !closed { condition.wait() }

@@ -13,7 +13,13 @@ extension LayerOptions {
     /// The compressor these options ask for.
     func makeCompressor() throws -> any LayerCompressor {
         switch compression {
-        case .gzip: try ParallelGzipWriter(level: compressionLevel, threads: compressionThreads)
+        case .gzip:
+            switch gzipEncoder {
+            case .libdeflate:
+                try LibdeflateGzipWriter(level: GzipEncoder.libdeflateLevel(forZlibLevel: compressionLevel),
+                                         threads: compressionThreads)
+            case .zlib: try ParallelGzipWriter(level: compressionLevel, threads: compressionThreads)
+            }
         case .zstd: try ZstdWriter(level: zstdLevel, threads: compressionThreads)
         }
     }

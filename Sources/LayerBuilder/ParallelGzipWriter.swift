@@ -39,7 +39,7 @@ final class ParallelGzipWriter {
             pool = nil
         } else {
             inline = nil
-            pool = try DeflatePool(level: level, threads: threads)
+            pool = DeflatePool(compressors: try (0..<threads).map { _ in try BlockDeflater(level: level) })
         }
         window = 2 * threads
         current = DeflateBlock()

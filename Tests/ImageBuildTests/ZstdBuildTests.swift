@@ -109,3 +109,33 @@ import TestSupport
         #expect(try Self.layerTypes(dir.file("out"), tag: "latest")["linux/amd64"]?.last == MediaType.dockerLayerGzip)
     }
 }
+
+/// Multi-member gzip layers (the libdeflate encoder) through Go's decompressor, as containerd uses.
+@Suite struct MultiMemberLayerBuildTests {
+    @Test func skopeoRecompressesAMultiMemberLayerToTheSameTar() async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        // 6 MiB of varied bytes: six gzip members.
+        var bytes = [UInt8](repeating: 0, count: 6 << 20)
+        var state: UInt64 = 0x9e3779b97f4a7c15
+        for i in bytes.indices {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            bytes[i] = UInt8(truncatingIfNeeded: state) & 0x3f
+        }
+        let source = try dir.write("payload.bin", Data(bytes))
+        var spec = try Support.pauseSpec(tags: ["oci:\(dir.file("l")):1"])
+        spec.files = [FileSpec(source: source, destination: "/payload.bin")]
+        spec.platforms = ["linux/amd64"]
+        _ = try await Support.build(spec)
+        // skopeo (Go's compress/gzip) decompresses our layer and writes it again as zstd; the
+        // checker then compares the zstd content's digest with the config's diff_id.
+        let r = try await Skopeo.run(["copy", "--quiet", "--dest-compress-format", "zstd",
+                                      "oci:\(dir.file("l")):1", "oci:\(dir.file("z")):1"], timeout: 300)
+        #expect(r.status == 0, "\(r.stderrString)")
+        let reader = LayoutReader(dir.file("z"))
+        let manifest = try ImageManifest(data: try reader.blob(try reader.layout.resolve(tag: "1").digest))
+        #expect(try manifest.layers.map(\.mediaType) == [MediaType.ociLayerZstd])
+        try await Support.checkLayoutIndependently(dir.file("z"))
+        try await Support.checkLayoutIndependently(dir.file("l"))
+    }
+}
