@@ -60,8 +60,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Issue 4 benchmark (not run by CI): swift run -c release winimg-bench
-        .executableTarget(name: "winimg-bench", dependencies: ["LayerBuilder", "OCIModel"],
+        // Issue 4 benchmarks (not run by CI): swift run -c release winimg-bench --suite all
+        // (TestSupport starts the real registry for P2/P3.)
+        .executableTarget(name: "winimg-bench", dependencies: ["LayerBuilder", "OCIModel", "TestSupport"],
                           path: "Benchmarks/winimg-bench"),
 
         .target(name: "TestSupport", dependencies: [

@@ -18,7 +18,10 @@ enum Measure {
     /// returns wall seconds, that peak in KiB, CPU seconds (user + system: robust when other work shares
     /// the cores), and stdout. Exits the benchmark when it fails:
     /// a number from a failed run would be meaningless.
-    static func shell(_ script: String) -> (seconds: Double, peakKiB: Int, cpuSeconds: Double, stdout: String) {
+    /// With `exitOnFailure: false` a failed command is returned (see `status`) so the caller can
+    /// clean up (stop its registry) first.
+    static func shell(_ script: String, exitOnFailure: Bool = true)
+        -> (seconds: Double, peakKiB: Int, cpuSeconds: Double, stdout: String, status: Int32) {
         let rssFile = NSTemporaryDirectory() + "winimg-bench-rss-\(getpid())"
         let outFile = NSTemporaryDirectory() + "winimg-bench-out-\(getpid())"
         defer { unlink(rssFile); unlink(outFile) }
@@ -31,14 +34,29 @@ enum Measure {
         do { try p.run() } catch { fatal("cannot run /usr/bin/time (apt-get install -y time): \(error)") }
         p.waitUntilExit()
         let seconds = now() - start
-        guard p.terminationStatus == 0 else { fatal("command failed (\(p.terminationStatus)): \(script)") }
+        if exitOnFailure, p.terminationStatus != 0 { fatal("command failed (\(p.terminationStatus)): \(script)") }
         // "%M %U %S": peak RSS KiB, user and system CPU seconds of the whole pipeline.
         let f = ((try? String(contentsOfFile: rssFile, encoding: .utf8))?
             .split(separator: "\n").last ?? "").split(separator: " ").map(String.init)
         let rss = f.count == 3 ? Int(f[0]) ?? 0 : 0
         let cpu = f.count == 3 ? (Double(f[1]) ?? 0) + (Double(f[2]) ?? 0) : 0
         let out = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
-        return (seconds, rss, cpu, out)
+        return (seconds, rss, cpu, out, p.terminationStatus)
+    }
+
+    /// One timed run of a shell script.
+    struct Sample {
+        var seconds: Double
+        var peakKiB: Int
+        var cpuSeconds: Double
+        var stdout: String
+        var status: Int32
+    }
+
+    /// `shell` as a `Sample`; a failure is returned, not fatal.
+    static func timed(_ script: String) -> Sample {
+        let r = shell(script, exitOnFailure: false)
+        return Sample(seconds: r.seconds, peakKiB: r.peakKiB, cpuSeconds: r.cpuSeconds, stdout: r.stdout, status: r.status)
     }
 
     /// This process's peak resident set size (VmHWM) in KiB.
