@@ -75,9 +75,7 @@ struct RegistryPublisher: Sendable {
         let progress: @Sendable (Int64) -> Void = { sent in
             events(.blobProgress(destination: name, digest: blob.digest, sent: sent, size: blob.size))
         }
-        let mounted = try await UploadProgress.$reporter.withValue(progress) {
-            try await upload(blob, to: repo, cache: cache)
-        }
+        let mounted = try await upload(blob, to: repo, cache: cache, progress: progress)
         if mounted {
             s.blobsMounted = 1
             finished(.mounted)
@@ -90,12 +88,13 @@ struct RegistryPublisher: Sendable {
     }
 
     /// Mounts or uploads one blob the registry lacks; true when it was mounted.
-    private func upload(_ blob: PendingBlob, to repo: RegistryRepository, cache: BaseBlobCache) async throws -> Bool {
+    private func upload(_ blob: PendingBlob, to repo: RegistryRepository, cache: BaseBlobCache,
+                        progress: @escaping UploadReporter) async throws -> Bool {
         switch blob.origin {
         case let .data(data):
             try await repo.putBlob(blob.digest, data: data)
         case let .file(path):
-            try await repo.putBlob(blob.digest, size: blob.size, fromFile: path)
+            try await repo.putBlob(blob.digest, size: blob.size, fromFile: path, progress: progress)
         case let .base(base):
             let sameRegistry = blob.mountCandidates.filter { $0.apiHost == reference.apiHost }.map(\.repository)
             if !sameRegistry.isEmpty,
@@ -103,7 +102,7 @@ struct RegistryPublisher: Sendable {
                 return true
             }
             let path = try await cache.file(for: blob.digest, from: base)
-            try await repo.putBlob(blob.digest, size: blob.size, fromFile: path)
+            try await repo.putBlob(blob.digest, size: blob.size, fromFile: path, progress: progress)
         }
         return false
     }

@@ -55,6 +55,11 @@ public struct RegistryRepository: ImageSource, ImageDestination {
         try await client.uploadBlob(repository: repository, digest: d, size: size, fromFile: path)
     }
 
+    /// `putBlob(_:size:fromFile:)`, telling `progress` how far the upload got.
+    public func putBlob(_ d: Digest, size: Int64, fromFile path: String, progress: UploadReporter?) async throws {
+        try await client.uploadBlob(repository: repository, digest: d, size: size, fromFile: path, progress: progress)
+    }
+
     public func putBlob(_ d: Digest, data: Data) async throws {
         try await client.uploadBlob(repository: repository, digest: d, data: data)
     }

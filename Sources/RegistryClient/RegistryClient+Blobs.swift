@@ -194,9 +194,10 @@ extension RegistryClient {
     /// monolithic `PUT <location>?digest=`; in `PATCH` chunks when `options.chunkSize` is set or the
     /// registry answered 413 to a monolithic PUT before. Broken connections resume where the
     /// registry stands (a bounded number of times).
-    public func uploadBlob(repository: String, digest: Digest, size: Int64, fromFile path: String) async throws {
+    public func uploadBlob(repository: String, digest: Digest, size: Int64, fromFile path: String,
+                           progress: UploadReporter? = nil) async throws {
         try Self.checkFileSize(path, size: size, digest: digest)
-        try await uploadContents(repository: repository, digest: digest, source: .file(path: path), size: size)
+        try await uploadContents(repository: repository, digest: digest, source: .file(path: path, progress: progress), size: size)
     }
 
     /// Uploads a small in-memory blob (a config), the same way as the file variant.

@@ -11,9 +11,9 @@ extension RegistryClient {
     enum Body: Sendable {
         case data(Data)
         /// Streamed from the file in chunks, `size` bytes, never held in memory whole.
-        case file(path: String, size: Int64)
+        case file(path: String, size: Int64, progress: UploadReporter? = nil)
         /// `length` bytes of a file from `offset`, streamed (one chunk of a chunked upload).
-        case fileRegion(path: String, offset: Int64, length: Int64)
+        case fileRegion(path: String, offset: Int64, length: Int64, progress: UploadReporter? = nil)
     }
 
     /// Responses up to this size (by `Content-Length`) are read into memory inside `send`, so a
@@ -57,11 +57,11 @@ extension RegistryClient {
             switch body {
             case let .data(data)?:
                 request.body = .bytes(ByteBuffer(data: data))
-            case let .file(path, size)?:
-                let region = FileRegion(path: path, offset: 0, length: size, progress: UploadProgress.reporter)
+            case let .file(path, size, progress)?:
+                let region = FileRegion(path: path, offset: 0, length: size, progress: progress)
                 request.body = .stream(region, length: .known(size))
-            case let .fileRegion(path, offset, length)?:
-                let region = FileRegion(path: path, offset: offset, length: length, progress: UploadProgress.reporter)
+            case let .fileRegion(path, offset, length, progress)?:
+                let region = FileRegion(path: path, offset: offset, length: length, progress: progress)
                 request.body = .stream(region, length: .known(length))
             case nil:
                 break

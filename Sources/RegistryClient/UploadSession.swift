@@ -16,16 +16,17 @@ struct UploadSession: Sendable, Equatable {
 
 /// Where the bytes of a blob come from. Either way a request body covers only the bytes it sends.
 enum BlobSource: Sendable {
-    case file(path: String)
+    /// `progress` is told the blob position reached after each read of the file.
+    case file(path: String, progress: UploadReporter? = nil)
     /// Small blobs (configs) already in memory.
     case data(Data)
 
     /// The request body for `length` bytes from `offset`.
     func body(offset: Int64, length: Int64, total: Int64) -> RegistryClient.Body {
         switch self {
-        case let .file(path):
-            return offset == 0 && length == total ? .file(path: path, size: total)
-                : .fileRegion(path: path, offset: offset, length: length)
+        case let .file(path, progress):
+            return offset == 0 && length == total ? .file(path: path, size: total, progress: progress)
+                : .fileRegion(path: path, offset: offset, length: length, progress: progress)
         case let .data(data):
             let start = data.startIndex + Int(offset)
             return .data(data.subdata(in: start ..< start + Int(length)))
@@ -79,9 +80,7 @@ struct FileRegion: AsyncSequence, Sendable {
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(region: self, remaining: length) }
 }
 
-/// Where upload progress goes: set around an upload (`UploadProgress.$reporter.withValue`), and
-/// every file body streamed by that task reports the blob position it reached. A task-local keeps
-/// the upload APIs unchanged and follows the task across the client actor.
-public enum UploadProgress {
-    @TaskLocal public static var reporter: (@Sendable (Int64) -> Void)?
-}
+/// Told the blob position (bytes from the start) reached after each read while a file blob is
+/// sent. Passed explicitly down to the request body: a task-local carrying it crashed in optimized
+/// builds (`swift_task_localValuePush` inside the publisher's task group).
+public typealias UploadReporter = @Sendable (Int64) -> Void

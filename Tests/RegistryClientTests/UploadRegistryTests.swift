@@ -31,6 +31,30 @@ struct UploadRegistryTests {
         }
     }
 
+    /// The reporter handed to `uploadBlob` hears every position the file body reached, in order,
+    /// ending at the size, streamed in one request or in chunks (it is passed explicitly; a
+    /// task-local carrying it crashed in optimized builds).
+    @Test(arguments: [nil, 1 << 20] as [Int?])
+    func uploadReportsProgressToTheEnd(chunkSize: Int?) async throws {
+        let size = 3 << 20 + 12345
+        let data = pseudoRandomData(count: size, seed: 120)
+        let seen = PositionLog()
+        try await withTempDir { dir in
+            try await withTestRegistry { registry in
+                let client = RegistryClient(host: registry.host, options: RegistryOptions(chunkSize: chunkSize))
+                let path = try dir.write("blob", data)
+                try await client.uploadBlob(repository: "up/progress", digest: sha256(data), size: Int64(size), fromFile: path,
+                                            progress: { seen.append($0) })
+                #expect(try await client.blobExists(repository: "up/progress", digest: sha256(data)))
+                try await client.shutdown()
+            }
+        }
+        let positions = seen.values
+        #expect(positions.count >= 4)   // at least one report per 1 MiB read
+        #expect(positions == positions.sorted())
+        #expect(positions.last == Int64(size))
+    }
+
     /// 2.8 refuses an older Location of a session that has moved on (404 BLOB_UPLOAD_INVALID); the
     /// client must open a new session rather than fail or replay on that URL.
     @Test func staleLocationOnDistributionStartsANewSession() async throws {
@@ -84,4 +108,12 @@ struct UploadRegistryTests {
             }
         }
     }
+}
+
+/// Positions reported from the upload's body stream (any thread).
+private final class PositionLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [Int64] = []
+    func append(_ v: Int64) { lock.withLock { list.append(v) } }
+    var values: [Int64] { lock.withLock { list } }
 }
