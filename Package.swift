@@ -53,7 +53,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Will it run: containerd's entry selection, host/image verdicts, k8s nodes, image inspection.
-        .target(name: "ImageCheck", dependencies: ["OCIModel", "RegistryClient", "ImageBuild"]),
+        .target(name: "ImageCheck", dependencies: ["OCIModel", "LayerBuilder", "RegistryClient", "ImageBuild"]),
         .executableTarget(name: "winimg", dependencies: [
             "ImageBuild", "ImageCheck", "OCIModel", "RegistryClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

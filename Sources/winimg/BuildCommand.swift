@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageBuild
+import ImageCheck
 import OCIModel
 import RegistryClient
 
@@ -10,6 +11,9 @@ struct BuildCommand: AsyncParsableCommand {
         abstract: "Build an image for every platform and publish one index.",
         discussion: """
         Every spec-file key has a flag; flags override the file (see docs/build.md).
+        After publishing, the result is linted (see winimg lint and docs/lint.md); lint errors \
+        make the exit status 4, the image stays published. --require names Windows releases that \
+        must be built (checked before anything is pushed).
 
         Example:
           winimg build \\
@@ -80,20 +84,34 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: "Blob transfers in flight at once per destination.")
     var jobs: Int = Builder.defaultConcurrency
 
+    @Option(name: .customLong("require"), help: "Windows releases that must be built, comma-separated (ltsc2019,ltsc2022,ltsc2025); checked before pushing and by the lint. Repeatable.")
+    var require: [String] = []
+
+    @Flag(name: .customLong("no-lint"), help: "Do not lint the published image.")
+    var noLint = false
+
     @OptionGroup(title: "Registry access")
     var registry: RegistryFlags
 
     func run() async throws {
+        var lintErrors = 0
         do {
             let spec = try resolvedSpec()
             let plan = try BuildPlan(spec: spec)
+            let required = try LintOptions.releases(require)
+            let missing = BuildLint.missingReleases(required, plan: plan)
+            if let first = missing.first {
+                throw BuildError.invalidFlag("--require", require.joined(separator: ","),
+                                             hint: "no Windows platform builds \(missing.map(\.name).joined(separator: ", ")); add --platform windows/amd64:\(first.name) with a base for it")
+            }
             if quiet, let progress, progress != .quiet {
                 throw BuildError.invalidFlag("--progress", progress.rawValue, hint: "--quiet turns progress off; give one of --quiet and --progress")
             }
             guard jobs >= 1 else { throw BuildError.invalidFlag("--jobs", String(jobs), hint: "use 1 or more") }
             let mode = quiet ? .quiet : (progress ?? (format == .json ? .quiet : .auto))
             let display = ProgressDisplay(mode: mode)
-            let builder = Builder(plan: plan, registryOptions: try registry.options(destinations: plan.destinations), concurrency: jobs,
+            let registryOptions = try registry.options(destinations: plan.destinations)
+            let builder = Builder(plan: plan, registryOptions: registryOptions, concurrency: jobs,
                                   events: { display.handle($0) })
             let result: BuildResult
             do { result = try await Interrupt.cancellingOnSignal { try await builder.run() } } catch {
@@ -101,13 +119,30 @@ struct BuildCommand: AsyncParsableCommand {
                 throw error
             }
             display.finish()
-            print(format == .json ? try result.jsonText() : result.text())
+            var report: LintReport?
+            if !noLint {
+                do {
+                    report = try await BuildLint.lint(plan: plan, registryOptions: registryOptions, options: LintOptions(required: required))
+                } catch {
+                    FileHandle.standardError.write(Data("winimg: warning: the image was published but could not be linted: \(error)\n".utf8))
+                }
+            }
+            if format == .json {
+                print(try result.jsonText(lint: report))
+            } else {
+                print(result.text() + (report.map { "\n" + $0.summary() } ?? ""))
+            }
+            lintErrors = report?.count(.error) ?? 0
         } catch is CancellationError {
             FileHandle.standardError.write(Data("winimg: interrupted; nothing was tagged, open uploads were cancelled\n".utf8))
             throw ExitCode(130)
         } catch {
             FileHandle.standardError.write(Data("winimg: error: \(error)\n".utf8))
             throw ExitCode(1)
+        }
+        if lintErrors > 0 {
+            FileHandle.standardError.write(Data("winimg: the image was published, but lint found \(lintErrors) error(s); fix them and rebuild (details: winimg lint IMAGE)\n".utf8))
+            throw ExitCode(4)
         }
     }
 

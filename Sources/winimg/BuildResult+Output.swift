@@ -1,11 +1,22 @@
 import Foundation
 import ImageBuild
+import ImageCheck
 
 extension BuildResult {
     func jsonText() throws -> String {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try e.encode(self), as: UTF8.self)
+    }
+
+    /// The result with the lint report under `lint` (absent when lint did not run).
+    func jsonText(lint: LintReport?) throws -> String {
+        guard let lint else { return try jsonText() }
+        let e = JSONEncoder()
+        guard var object = try JSONSerialization.jsonObject(with: try e.encode(self)) as? [String: Any] else { return try jsonText() }
+        object["lint"] = try JSONSerialization.jsonObject(with: try e.encode(lint))
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
     }
 
     func text() -> String {
