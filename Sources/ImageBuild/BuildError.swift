@@ -13,6 +13,10 @@ public enum BuildError: Error, Sendable, CustomStringConvertible, Equatable {
     case sourceMissing(path: String, platform: String)
     case invalidEnv(String)
     case unsupported(String)
+    /// An archive input cannot be used (not a file, unreadable).
+    case archive(path: String, reason: String)
+    /// A symbolic link inside an added directory that the layer format cannot store.
+    case hostLink(path: String, target: String, reason: String)
 
     public var description: String {
         switch self {
@@ -43,6 +47,10 @@ public enum BuildError: Error, Sendable, CustomStringConvertible, Equatable {
             return "invalid environment entry '\(s)': write KEY=VALUE"
         case let .unsupported(s):
             return s
+        case let .archive(path, reason):
+            return "archive \(path): \(reason)"
+        case let .hostLink(path, target, reason):
+            return "symbolic link \(path) -> \(target): \(reason)"
         }
     }
 }

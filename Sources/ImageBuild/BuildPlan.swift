@@ -15,11 +15,15 @@ public struct BuildPlan: Sendable {
     /// Timestamp for tar entries, `created` fields and history: `SOURCE_DATE_EPOCH` or 0.
     public var epoch: Int64
     public var insecureRegistries: [String]
+    /// Content-addressed cache (unpacked archives, files copied from images); see `CacheDirectory`.
+    public var cacheDirectory: String
 
     public init(spec: BuildSpec, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard !spec.platforms.isEmpty else { throw BuildError.noPlatforms }
         guard !spec.tags.isEmpty else { throw BuildError.noDestination }
         epoch = try LayerOptions.sourceDateEpoch(from: environment)
+        let cacheRoot = CacheDirectory.root(environment: environment)
+        cacheDirectory = cacheRoot
 
         var seenDest = Set<String>()
         destinations = try spec.tags.map { text in
@@ -66,7 +70,8 @@ public struct BuildPlan: Sendable {
             let files = try spec.files.filter { f in
                 try f.only.map { try PlatformSelector(parsing: $0).matches(p) } ?? true
             }
-            let entries = try files.flatMap { try HostFiles.entries(for: $0, context: ctx, baseDirectory: spec.baseDirectory, platform: p) }
+            let entries = try files.flatMap { try HostFiles.entries(for: $0, context: ctx, baseDirectory: spec.baseDirectory, platform: p,
+                                                                      cacheRoot: cacheRoot) }
 
             var env = spec.env + (p.os == "windows" ? spec.envWindows : spec.envLinux)
             env = try env.map { try ctx.expand($0, field: "--env") }

@@ -51,7 +51,7 @@ extension BuildSpec {
       "additionalProperties": { "$ref": "#/definitions/location" }
     },
     "add": {
-      "description": "Host files put into the new layer: 'SRC:DST' or {src, dst, only, mode}. Paths may use {os} {arch} {variant} {exe} {release} {build}.",
+      "description": "Host files put into the new layer: 'SRC:DST', {src, dst, only, mode} or {archive, dst, only, mode}. Paths may use {os} {arch} {variant} {exe} {release} {build}.",
       "type": "array",
       "items": {
         "oneOf": [
@@ -59,9 +59,11 @@ extension BuildSpec {
           {
             "type": "object",
             "additionalProperties": false,
-            "required": ["src", "dst"],
+            "required": ["dst"],
+            "oneOf": [ { "required": ["src"] }, { "required": ["archive"] } ],
             "properties": {
-              "src": { "type": "string", "minLength": 1, "description": "Host path (file or directory), relative to the spec file." },
+              "src": { "type": "string", "minLength": 1, "description": "Host path (file or directory), relative to the spec file. A .zip/.tar/.tar.gz/.tar.xz with a dst ending in / is unpacked." },
+              "archive": { "type": "string", "minLength": 1, "description": "A .zip, .tar, .tar.gz or .tar.xz unpacked into dst (entries leaving it are refused)." },
               "dst": { "type": "string", "minLength": 1, "description": "Container path with / separators." },
               "only": { "type": "string", "description": "Platform selector this entry is limited to (windows, linux/arm64, windows:ltsc2022)." },
               "mode": {

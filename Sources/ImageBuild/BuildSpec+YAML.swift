@@ -120,10 +120,11 @@ private struct SpecReader {
                 do { return try FileSpec(flag: s) } catch let e as BuildError { throw fail(item, e.description) }
             }
             guard let map = item.mapping else { throw fail(item, "an 'add' item must be 'SRC:DST' or a mapping with src and dst") }
-            var src: String?, dst: String?, only: String?, mode: UInt32?
+            var src: String?, dst: String?, only: String?, mode: UInt32?, archive: String?
             for (k, v) in map {
                 switch k.string {
                 case "src": src = try string(v, "src")
+                case "archive": archive = try string(v, "archive")
                 case "dst": dst = try string(v, "dst")
                 case "only": only = try string(v, "only")
                 case "mode":
@@ -133,11 +134,14 @@ private struct SpecReader {
                     }
                     mode = m
                 default:
-                    throw fail(k, "unknown key '\(k.string ?? "?")' in an 'add' item; use src, dst, only, mode")
+                    throw fail(k, "unknown key '\(k.string ?? "?")' in an 'add' item; use src, dst, only, mode (or archive instead of src)")
                 }
             }
-            guard let src, let dst else { throw fail(item, "an 'add' item needs both 'src' and 'dst'") }
-            return FileSpec(source: src, destination: dst, only: only, mode: mode)
+            if src != nil, archive != nil {
+                throw fail(item, "an 'add' item takes 'src' (a file or directory) or 'archive' (a .zip/.tar/.tar.gz/.tar.xz to unpack), not both")
+            }
+            guard let source = src ?? archive, let dst else { throw fail(item, "an 'add' item needs both 'src' and 'dst' (or 'archive' instead of 'src', to unpack an archive)") }
+            return FileSpec(source: source, destination: dst, only: only, mode: mode, archive: archive != nil ? true : nil)
         }
     }
 }

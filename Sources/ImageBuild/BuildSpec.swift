@@ -1,4 +1,5 @@
 import Foundation
+import LayerBuilder
 import OCIModel
 
 /// Everything `winimg build` needs to know, from a spec file, from flags, or both (flags win).
@@ -101,12 +102,22 @@ public struct FileSpec: Sendable, Equatable {
     public var only: String?
     /// Permission bits; nil takes them from the host file.
     public var mode: UInt32?
+    /// True: `source` is an archive to unpack into `destination` (the spec's `archive:` key).
+    /// False: copy the file as it is. Nil (`SRC:DST`): unpack when `source` has an archive name
+    /// (`.zip`, `.tar`, `.tar.gz`, `.tgz`, `.tar.xz`, …) and `destination` ends in `/`.
+    public var archive: Bool?
 
-    public init(source: String, destination: String, only: String? = nil, mode: UInt32? = nil) {
+    public init(source: String, destination: String, only: String? = nil, mode: UInt32? = nil, archive: Bool? = nil) {
         self.source = source
         self.destination = destination
         self.only = only
         self.mode = mode
+        self.archive = archive
+    }
+
+    /// Whether this item unpacks its source into `destination` (already expanded).
+    public func extractsArchive(destination: String) -> Bool {
+        archive ?? (ArchiveExtractor.isArchiveName(source) && destination.hasSuffix("/"))
     }
 
     /// Parses the flag form `SRC:DST`. The split is at the first `:` so container paths may contain

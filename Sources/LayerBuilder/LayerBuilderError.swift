@@ -35,6 +35,13 @@ public enum LayerBuilderError: Error, Equatable, Sendable, CustomStringConvertib
     case truncatedArchive(path: String, reason: String)
     /// libarchive could not read the archive.
     case libarchive(path: String, message: String)
+    /// An archive given as a build input holds an entry that could write outside its destination
+    /// (or one that cannot be represented); nothing of it is used.
+    case unsafeArchiveEntry(archive: String, entry: String, reason: String)
+    /// An archive given as a build input unpacks past `ArchiveExtractor.Limits`.
+    case archiveLimit(archive: String, reason: String)
+    /// A hard link names a target that is not a regular file of the same layer.
+    case invalidHardLink(path: String, target: String, reason: String)
 
     public var description: String {
         switch self {
@@ -74,6 +81,12 @@ public enum LayerBuilderError: Error, Equatable, Sendable, CustomStringConvertib
             return "'\(path)' is truncated: \(reason); the download or copy was probably cut short"
         case let .libarchive(path, message):
             return "libarchive could not read '\(path)': \(message)"
+        case let .unsafeArchiveEntry(archive, entry, reason):
+            return "refusing archive '\(archive)': entry '\(entry)': \(reason); repack the archive without it"
+        case let .archiveLimit(archive, reason):
+            return "refusing archive '\(archive)': \(reason); check it is the intended file (a compression bomb?)"
+        case let .invalidHardLink(path, target, reason):
+            return "hard link '\(path)' -> '\(target)': \(reason)"
         }
     }
 }

@@ -13,6 +13,10 @@ public struct LayerEntry: Sendable, Hashable {
         case directory
         /// A symbolic link to `target` (Linux layers only).
         case symlink(target: String)
+        /// A hard link to `target`, the container path of a regular file (`.file` or `.data`) of the
+        /// same layer. Written as a tar hard link, after its target whatever the entry order; in
+        /// Windows layers the link name gets the `Files/` prefix the Windows importer requires.
+        case hardlink(target: String)
     }
 
     /// Container path with `/` separators, e.g. `/pause.exe` or `/Windows/System32/wincat.exe`;

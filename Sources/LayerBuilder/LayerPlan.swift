@@ -90,9 +90,28 @@ enum LayerPlan {
             }
         }
 
+        // Hard links: the target must be a regular file of this layer.
+        var linkTargets: [Int: LayerPath] = [:]  // index in resolved -> target path
+        for (i, r) in resolved.enumerated() {
+            guard case let .hardlink(target) = r.entry.kind else { continue }
+            let t = try LayerPath(normalizing: target, format: options.format)
+            guard let j = explicit[key(t.components[...])] else {
+                throw LayerBuilderError.invalidHardLink(path: r.entry.path, target: target, reason: "the target is not part of the layer; add it too")
+            }
+            switch resolved[j].entry.kind {
+            case .file, .data: linkTargets[i] = resolved[j].path
+            default:
+                throw LayerBuilderError.invalidHardLink(path: r.entry.path, target: target, reason: "the target is not a regular file")
+            }
+        }
+
         var items: [(path: LayerPath, member: PlannedMember)] = []
-        for r in resolved {
-            items.append((r.path, member(for: r.entry, path: r.path, size: r.size, options: options)))
+        for (i, r) in resolved.enumerated() {
+            var m = member(for: r.entry, path: r.path, size: r.size, options: options)
+            if let t = linkTargets[i] {
+                m.header.linkName = tarName(t, windows: windows)
+            }
+            items.append((r.path, m))
         }
         for path in implicit.values {
             let header = TarHeader(name: tarName(path, windows: windows), type: TarHeader.TypeFlag.directory,
@@ -101,6 +120,7 @@ enum LayerPlan {
             items.append((path, PlannedMember(header: header, content: .none)))
         }
         items.sort { LayerPath.precedes($0.path, $1.path) }
+        orderHardLinks(&items, windows: windows)
 
         var members = items.map(\.member)
         if windows {
@@ -118,6 +138,11 @@ enum LayerPlan {
             return 0
         case let .data(bytes):
             return Int64(bytes.count)
+        case let .hardlink(target):
+            if target.isEmpty {
+                throw LayerBuilderError.invalidHardLink(path: entry.path, target: target, reason: "the target is empty")
+            }
+            return 0
         case let .symlink(target):
             if format == .windows { throw LayerBuilderError.symlinkInWindowsLayer(entry.path) }
             if target.isEmpty {
@@ -157,12 +182,44 @@ enum LayerPlan {
             header.type = TarHeader.TypeFlag.symlink
             header.linkName = target
             content = .none
+        case .hardlink:
+            header.type = TarHeader.TypeFlag.hardlink
+            header.size = 0
+            content = .none  // linkName is set by the caller, in tar-name form
         case let .data(bytes):
             content = .data(bytes)
         case let .file(source):
             content = .file(source: source)
         }
         return PlannedMember(header: header, content: content)
+    }
+
+    /// A tar hard link must follow the member it names. When the sorted order puts a link before
+    /// its target, the first member of the group in that order carries the content and the others
+    /// (the original target included) become links to it; the layer's content is the same.
+    private static func orderHardLinks(_ items: inout [(path: LayerPath, member: PlannedMember)], windows: Bool) {
+        var index: [String: Int] = [:]
+        for (i, item) in items.enumerated() { index[item.member.header.name] = i }
+        var groups: [String: [Int]] = [:]  // target tar name -> link indices
+        for (i, item) in items.enumerated() where item.member.header.type == TarHeader.TypeFlag.hardlink {
+            groups[item.member.header.linkName, default: []].append(i)
+        }
+        for (target, links) in groups {
+            guard let t = index[target], let first = links.min(), first < t else { continue }
+            let content = items[t].member
+            let firstName = items[first].member.header.name
+            var carrier = content
+            carrier.header.name = firstName
+            carrier.header.mode = items[first].member.header.mode
+            items[first].member = carrier
+            var link = items[t].member
+            link.header.type = TarHeader.TypeFlag.hardlink
+            link.header.size = 0
+            link.header.linkName = firstName
+            link.content = .none
+            items[t].member = link
+            for i in links where i != first { items[i].member.header.linkName = firstName }
+        }
     }
 
     private static func tarName(_ path: LayerPath, windows: Bool) -> String {

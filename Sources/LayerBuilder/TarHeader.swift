@@ -3,6 +3,7 @@ struct TarHeader: Sendable, Hashable {
     /// ustar typeflag bytes used by this writer.
     enum TypeFlag {
         static let regular: UInt8 = 0x30        // '0'
+        static let hardlink: UInt8 = 0x31       // '1'
         static let symlink: UInt8 = 0x32        // '2'
         static let directory: UInt8 = 0x35      // '5'
         static let paxExtended: UInt8 = 0x78    // 'x'
