@@ -53,6 +53,12 @@ public struct ImageInspector: Sendable {
 
     /// One entry: nested indexes and non-image manifests are reported, not followed.
     func image(_ entry: Descriptor, position: Int?, bytes: Data? = nil) async throws -> InspectedImage {
+        try await imageAndConfig(entry, position: position, bytes: bytes).image
+    }
+
+    /// `image(_:position:bytes:)` and the parsed image config (nil for nested indexes and
+    /// artifacts), so callers that need the config do not fetch it twice.
+    func imageAndConfig(_ entry: Descriptor, position: Int?, bytes: Data? = nil) async throws -> (image: InspectedImage, config: ImageConfig?) {
         var result = InspectedImage(position: position, entryPlatform: entry.platform, manifestDigest: entry.digest,
                                     manifestMediaType: entry.mediaType, manifestSize: entry.size, configDigest: nil,
                                     configPlatform: nil, layerCount: 0, totalLayerSize: 0, foreignLayers: [],
@@ -60,7 +66,7 @@ public struct ImageInspector: Sendable {
         if MediaType.isIndex(entry.mediaType) {
             result.note = "nested index; inspect it by digest (\(entry.digest))"
             result.problems = InspectedImage.problems(entry: entry.platform, config: nil)
-            return result
+            return (result, nil)
         }
         let body: Data
         if let bytes { body = bytes } else { body = try await source.manifest(entry.digest.description).bytes }
@@ -73,13 +79,15 @@ public struct ImageInspector: Sendable {
         result.foreignLayers = layers.filter { $0.isNonDistributable || !($0.urls ?? []).isEmpty }.map {
             ForeignLayer(digest: $0.digest, size: $0.size, mediaType: $0.mediaType, urls: $0.urls ?? [])
         }
+        var imageConfig: ImageConfig?
         if config.mediaType == MediaType.ociConfig || config.mediaType == MediaType.dockerConfig {
             let configData = try await source.blobData(config.digest, maxSize: Self.maxConfigSize)
-            result.configPlatform = try ImageConfig(data: configData).platform
+            imageConfig = try ImageConfig(data: configData)
+            result.configPlatform = imageConfig?.platform
         } else {
             result.note = "not a container image (config \(config.mediaType)); containerd never runs it"
         }
         result.problems = InspectedImage.problems(entry: entry.platform, config: result.configPlatform)
-        return result
+        return (result, imageConfig)
     }
 }

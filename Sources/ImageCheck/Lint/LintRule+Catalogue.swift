@@ -67,7 +67,7 @@ extension LintRule {
     public static let nestedIndex = LintRule(
         id: "WI016", name: "nested-index", severity: .warning,
         title: "index entry that is itself an index",
-        fix: "flatten it: put the child index's image manifests in the top index (docker manifest create and older containerd do not descend)")
+        fix: "flatten it: put the child index's image manifests in the top index (docker manifest create, manifest-tool and many older clients do not descend into a child index)")
     public static let noRunnableEntry = LintRule(
         id: "WI017", name: "no-runnable-entry", severity: .error,
         title: "index with no container image (only attestations or artifacts, or empty)",

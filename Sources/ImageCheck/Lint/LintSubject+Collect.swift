@@ -4,7 +4,7 @@ import RegistryClient
 
 extension ImageInspector {
     /// Fetches `reference` and everything `winimg lint` checks below it: each entry's manifest, layer
-    /// descriptors and config (configs only; layers are read by `Linter.checkLayers`).
+    /// descriptors and config (configs only; layers are read by `Linter.layerFindings`).
     /// - Throws: source errors, `CheckError.unsupportedDocument` when the reference is no index or
     ///   image manifest.
     public func lintSubject(_ reference: String, display: String) async throws -> LintSubject {
@@ -32,15 +32,10 @@ extension ImageInspector {
         }
         let body: Data
         if let bytes { body = bytes } else { body = try await source.manifest(d.digest.description).bytes }
-        let image = try await image(d, position: position, bytes: body)
+        let (image, config) = try await imageAndConfig(d, position: position, bytes: body)
         let manifest = try ImageManifest(data: body)
-        let configDescriptor = try manifest.config
-        var entry = LintEntry(image: image, descriptor: d,
-                              artifactType: d.artifactType ?? manifest.json["artifactType"]?.stringValue,
-                              configMediaType: configDescriptor.mediaType, layers: try manifest.layers)
-        if configDescriptor.mediaType == MediaType.ociConfig || configDescriptor.mediaType == MediaType.dockerConfig {
-            entry.config = try ImageConfig(data: try await source.blobData(configDescriptor.digest, maxSize: Self.maxConfigSize))
-        }
-        return entry
+        return LintEntry(image: image, descriptor: d,
+                         artifactType: d.artifactType ?? manifest.json["artifactType"]?.stringValue,
+                         configMediaType: try manifest.config.mediaType, layers: try manifest.layers, config: config)
     }
 }
