@@ -42,6 +42,11 @@ enum UstarField {
 /// Tar block size.
 let tarBlockSize = 512
 
+/// Zero bytes needed after `count` content bytes to reach a block boundary.
+func padding(_ count: Int64) -> Int {
+    Int((Int64(tarBlockSize) - count % Int64(tarBlockSize)) % Int64(tarBlockSize))
+}
+
 /// Largest value an 11-digit octal size field holds (8 GiB - 1); larger sizes go in a PAX record.
 let ustarMaxSize: Int64 = 0o77777777777
 

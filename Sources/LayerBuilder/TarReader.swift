@@ -92,11 +92,20 @@ struct TarReader {
     }
 
     /// The content of the member last returned by `next()`.
+    /// Grows the buffer as content arrives instead of trusting the size field up front, so a
+    /// corrupt or hostile size (up to 2^63) fails as a truncated archive, not as a huge allocation.
     mutating func readContent() throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: Int(pendingContent))
-        let n = try bytes.withUnsafeMutableBytes { try input.read(into: $0) }
-        guard n == bytes.count else {
-            throw LayerBuilderError.truncatedArchive(path: path, reason: "member content ends after \(n) of \(bytes.count) bytes")
+        let total = pendingContent
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: Int(min(total, Int64(streamChunkSize))))
+        while Int64(bytes.count) < total {
+            let want = Int(min(total - Int64(bytes.count), Int64(chunk.count)))
+            let n = try chunk.withUnsafeMutableBytes { try input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want])) }
+            bytes.append(contentsOf: chunk[0..<n])
+            guard n == want else {
+                pendingContent = total - Int64(bytes.count)
+                throw LayerBuilderError.truncatedArchive(path: path, reason: "member content ends after \(bytes.count) of \(total) bytes")
+            }
         }
         pendingContent = 0
         return bytes

@@ -71,8 +71,3 @@ struct TarWriter<Sink: TarSink> {
         try bytes.withUnsafeBytes { try sink.write($0) }
     }
 }
-
-/// Zero bytes needed after `count` content bytes to reach a block boundary.
-func padding(_ count: Int64) -> Int {
-    Int((Int64(tarBlockSize) - count % Int64(tarBlockSize)) % Int64(tarBlockSize))
-}

@@ -96,6 +96,9 @@ public struct PlatformSpec: Sendable, Hashable, CustomStringConvertible {
             guard version.major == 10, version.minor == 0 else {
                 throw fail("Windows container images are version 10.0.x; '\(release)' cannot match any host")
             }
+            guard version.build > 0 else {
+                throw fail("build 0 in '\(release)' is not a Windows release; write 10.0.BUILD, e.g. 10.0.20348")
+            }
             windowsBuild = version.build
         } else {
             throw fail("unknown Windows release '\(release)'; use one of \(WindowsRelease.all.map(\.name).joined(separator: ", ")), a build number (20348) or a full version (10.0.20348.2700); 'winimg versions' lists the releases")
@@ -120,7 +123,11 @@ public struct PlatformSpec: Sendable, Hashable, CustomStringConvertible {
         var s = "\(os)/\(architecture)"
         if let variant { s += "/\(variant)" }
         if let windowsBuild {
-            s += ":" + (release?.name ?? requestedVersion ?? String(windowsBuild))
+            // A bare build number that is also a release alias ("2025", "1809") would read back as
+            // that release; write such builds as a version.
+            let bare = String(windowsBuild)
+            let build = WindowsRelease.named(bare) == nil ? bare : "10.0.\(bare)"
+            s += ":" + (release?.name ?? requestedVersion ?? build)
         }
         return s
     }
