@@ -46,11 +46,16 @@ struct RegistryPublisher: Sendable {
                 if next < blobs.count { launch() }
             }
         }
+        // An interrupt (SIGINT/SIGTERM cancels the task) must stop here, not push manifests and
+        // the tag over blobs that may be incomplete.
+        try Task.checkCancellation()
         for image in pub.images {
+            try Task.checkCancellation()
             _ = try await repo.putManifest(image.manifest, mediaType: image.manifestMediaType, reference: image.manifestDigest.description)
             stats.manifestsPushed += 1
             events(.manifestPushed(destination: name, reference: image.manifestDigest.description))
         }
+        try Task.checkCancellation()
         _ = try await repo.putManifest(pub.index, mediaType: pub.indexMediaType, reference: reference.tag ?? "latest")
         stats.manifestsPushed += 1
         events(.published(destination: name, index: pub.indexDigest))
@@ -120,6 +125,7 @@ struct LayoutPublisher: Sendable {
         stats.foreignLayersSkipped = pub.foreignLayerCount
         do {
             for blob in pub.images.pendingBlobs(bases: pub.bases) {
+                try Task.checkCancellation()
                 if writer.hasBlob(blob.digest) { stats.blobsSkipped += 1; continue }
                 switch blob.origin {
                 case let .data(data): try writer.putBlob(blob.digest, data: data)
@@ -134,6 +140,8 @@ struct LayoutPublisher: Sendable {
                 stats.manifestsPushed += 1
             }
             try writer.putBlob(pub.indexDigest, data: pub.index)
+            // Interrupted (SIGINT/SIGTERM): abandon the staged layout rather than publish it.
+            try Task.checkCancellation()
             try writer.commit(index: Descriptor(mediaType: pub.indexMediaType, digest: pub.indexDigest, size: Int64(pub.index.count)), tag: tag)
             stats.manifestsPushed += 1
         } catch {

@@ -12,10 +12,43 @@ import Darwin
 /// Small file-system helpers shared by the registry client and the OCI layout code.
 enum FileOps {
     /// A fresh path in the same directory as `path`, so a final `rename` is atomic.
-    static func tempPath(beside path: String) -> String {
-        let dir = (path as NSString).deletingLastPathComponent
+    /// The name carries this process's id (`.<name>.tmp-<pid>-<random>`) so that a later run can
+    /// tell debris of a killed run (its pid is gone) from a file another live run is writing.
+    /// `directory` puts the temp file elsewhere on the same file system (the OCI layout writer
+    /// keeps them out of `blobs/sha256`, where readers take every file for a blob).
+    static func tempPath(beside path: String, in directory: String? = nil) -> String {
+        let dir = directory ?? (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
-        return (dir.isEmpty ? "." : dir) + "/.\(name).tmp-\(UUID().uuidString.prefix(8).lowercased())"
+        return (dir.isEmpty ? "." : dir) + "/.\(name)\(tempMarker())"
+    }
+
+    /// `.tmp-<pid>-<random>`: the suffix of every temporary file or directory this process makes.
+    static func tempMarker() -> String {
+        ".tmp-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    /// Removes entries of `directory` named `<stem>.tmp-<pid>-<random>` whose process no longer
+    /// exists: what a run killed mid-write (SIGKILL, power loss) left behind. `stem` decides which
+    /// names are ours (a layout's name for its staging directory; dot-names for temp files).
+    /// Entries of live processes, including this one, are kept. Returns the names removed.
+    @discardableResult
+    static func removeStaleTemps(in directory: String, stem: (Substring) -> Bool) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var removed: [String] = []
+        for name in names {
+            guard let range = name.range(of: ".tmp-", options: .backwards), stem(name[..<range.lowerBound]) else { continue }
+            let rest = name[range.upperBound...]
+            guard let dash = rest.firstIndex(of: "-"), rest[rest.index(after: dash)...].count == 8,
+                  let pid = Int32(rest[..<dash]), pid > 0, !processExists(pid) else { continue }
+            remove(directory + "/" + name)
+            removed.append(name)
+        }
+        return removed
+    }
+
+    /// True when a process with this id exists (EPERM: it exists but belongs to someone else).
+    static func processExists(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
     }
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
@@ -44,8 +77,8 @@ enum FileOps {
     static func remove(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
 
     /// Writes `data` to a temp file beside `path` and renames it into place.
-    static func writeAtomically(_ data: Data, to path: String) throws {
-        let tmp = tempPath(beside: path)
+    static func writeAtomically(_ data: Data, to path: String, tempDirectory: String? = nil) throws {
+        let tmp = tempPath(beside: path, in: tempDirectory)
         do {
             try data.write(to: URL(fileURLWithPath: tmp))
         } catch {
@@ -65,9 +98,10 @@ enum FileOps {
     /// Places a copy of `source` at `destination` whose content hashes to `digest`: hard link when
     /// possible (same file system, blobs are immutable), else a copy hashed while copying. The target
     /// appears atomically or not at all.
-    static func placeVerified(from source: String, to destination: String, digest: Digest, allowLink: Bool = true) throws {
+    static func placeVerified(from source: String, to destination: String, digest: Digest, allowLink: Bool = true,
+                              tempDirectory: String? = nil) throws {
         try digest.requireVerifiable()
-        let tmp = tempPath(beside: destination)
+        let tmp = tempPath(beside: destination, in: tempDirectory)
         do {
             if allowLink, link(source, tmp) == 0 {
                 let actual = try FileOps.sha256(ofFile: tmp)

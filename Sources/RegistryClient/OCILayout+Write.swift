@@ -4,10 +4,12 @@ import OCIModel
 
 /// Writes an OCI image layout so that readers never see a half-written one.
 ///
-/// * A new layout is staged in a sibling directory `<root>.tmp-<random>` and renamed into place by
-///   the first `commit`; `abandon()` removes the staging directory.
-/// * An existing layout gets its blobs written in place (each through a temp file and a rename, so
-///   a blob file is complete whenever it exists) and `index.json` replaced atomically on `commit`,
+/// * A new layout is staged in a sibling directory `<root>.tmp-<pid>-<random>` and renamed into
+///   place by the first `commit`; `abandon()` removes the staging directory. A run killed before
+///   that leaves the directory behind; the next writer for the same root removes it once that
+///   pid is gone (likewise blob temp files inside an existing layout).
+/// * An existing layout gets its blobs written in place (each through a temp file in the layout's
+///   root, not in `blobs/sha256`, and a rename, so a blob file is complete whenever it exists) and `index.json` replaced atomically on `commit`,
 ///   keeping the entries already there.
 ///
 /// A class with a lock rather than a struct because `commit` changes where later writes go.
@@ -24,6 +26,12 @@ public final class OCILayoutWriter: @unchecked Sendable {
     public init(root: String) throws {
         let root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         self.root = root
+        // Debris of runs killed mid-write: staging directories beside root and blob temp files
+        // inside it, named with the pid of a process that is gone.
+        let parent = (root as NSString).deletingLastPathComponent
+        let base = (root as NSString).lastPathComponent
+        FileOps.removeStaleTemps(in: parent.isEmpty ? "." : parent) { $0 == base }
+        FileOps.removeStaleTemps(in: root) { $0.hasPrefix(".") }
         if FileOps.exists(root) {
             guard FileOps.isDirectory(root) else {
                 throw RegistryError.notALayout(path: root, reason: "it is a file; give a directory")
@@ -35,7 +43,7 @@ public final class OCILayoutWriter: @unchecked Sendable {
             workDir = root
             staged = false
         } else {
-            workDir = root + ".tmp-" + UUID().uuidString.prefix(8).lowercased()
+            workDir = root + FileOps.tempMarker()
             staged = true
             try FileOps.createDirectory(workDir)
         }
@@ -51,7 +59,7 @@ public final class OCILayoutWriter: @unchecked Sendable {
         let target = self.path(of: d)
         if FileOps.exists(target) { return }
         try FileOps.createDirectory((target as NSString).deletingLastPathComponent)
-        try FileOps.placeVerified(from: path, to: target, digest: d)
+        try FileOps.placeVerified(from: path, to: target, digest: d, tempDirectory: currentDir)
     }
 
     /// Adds an in-memory blob, verifying its digest.
@@ -62,7 +70,7 @@ public final class OCILayoutWriter: @unchecked Sendable {
         let target = self.path(of: d)
         if FileOps.exists(target) { return }
         try FileOps.createDirectory((target as NSString).deletingLastPathComponent)
-        try FileOps.writeAtomically(data, to: target)
+        try FileOps.writeAtomically(data, to: target, tempDirectory: currentDir)
     }
 
     public func hasBlob(_ d: Digest) -> Bool { FileOps.exists(path(of: d)) }
