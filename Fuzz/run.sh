@@ -17,20 +17,36 @@ TARGETS=${FUZZ_TARGETS:-"reference platform challenge json tar"}
 OUT=.build-fuzz
 mkdir -p "$OUT/bin"
 
-# Sources per target: the module's files the target needs, compiled as one module with the target.
+CMODULES="-I Sources/CZlib -I Sources/CZstd -I Sources/CDeflate -I Sources/CCrypto -I Sources/CArchive"
+
+# Sources per target: a whole module (or, where that module pulls in networking, just the file
+# under test), compiled as one module together with the target so it reaches internal API.
 sources() {
   case "$1" in
     reference|platform|json) ls Sources/OCIModel/*.swift ;;
     challenge) echo Sources/RegistryClient/Challenge.swift ;;
-    tar) printf '%s\n' Sources/LayerBuilder/{TarReader,ArchiveInput,POSIXFile,LayerBuilderError,TarHeader,TarEntryInfo,LayerReader}.swift ;;
+    tar) ls Sources/LayerBuilder/*.swift ;;
   esac
 }
-# Extra compiler/linker flags (C modules the sources import).
+# Extra flags: modules the sources import (built first into $OUT/modules) and C modules.
 flags() {
   case "$1" in
-    tar) echo "-I Sources/CZlib -lz" ;;
+    tar) echo "-I $OUT/modules -L $OUT/modules -lOCIModel $CMODULES" ;;
   esac
 }
+# A library module the targets import, built once with the same instrumentation.
+build_module() {
+  local name=$1; shift
+  mkdir -p "$OUT/modules"
+  if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "$name" \
+      -emit-module -emit-module-path "$OUT/modules/$name.swiftmodule" \
+      -emit-library -static -o "$OUT/modules/lib$name.a" "$@" >"$OUT/$name.build.log" 2>&1; then
+    cat "$OUT/$name.build.log" >&2
+    echo "!! building module $name failed" >&2
+    exit 1
+  fi
+}
+case " $TARGETS " in *" tar "*) echo "== building module OCIModel"; build_module OCIModel Sources/OCIModel/*.swift ;; esac
 
 set -- $TARGETS
 COUNT=$#

@@ -40,8 +40,8 @@ import TestSupport
 
     static func start(_ args: [String], in directory: String) throws -> Running {
         let dir = try TempDir(prefix: "winimg-killed")
-        FileManager.default.createFile(atPath: dir.file("stdout"), contents: nil)
-        FileManager.default.createFile(atPath: dir.file("stderr"), contents: nil)
+        _ = FileManager.default.createFile(atPath: dir.file("stdout"), contents: nil)
+        _ = FileManager.default.createFile(atPath: dir.file("stderr"), contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLITests.winimg)
         process.arguments = args
