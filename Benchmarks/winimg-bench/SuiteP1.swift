@@ -6,10 +6,17 @@ import LayerBuilder
 enum SuiteP1 {
     /// Child mode: one layer build, timed inside, so each run's peak RSS is its own.
     static func child(_ args: [String]) throws -> Never {
-        guard args.count == 4, let threads = Int(args[3]) else { fatal("--child-build CORPUS OUT THREADS") }
+        guard (4...5).contains(args.count), let threads = Int(args[3]) else { fatal("--child-build CORPUS OUT THREADS [ENCODER]") }
         let entries = try Corpus.layerEntries(args[1])
         var options = LayerOptions(format: .linux)
         options.compressionThreads = threads
+        // ENCODER: libdeflate (the default), zlib, or zstd.
+        switch args.count == 5 ? args[4] : "libdeflate" {
+        case "zlib": options.gzipEncoder = .zlib
+        case "zstd": options.compression = .zstd
+        case "libdeflate": options.gzipEncoder = .libdeflate
+        default: fatal("encoder must be libdeflate, zlib or zstd")
+        }
         let start = Measure.now()
         let layer = try LayerWriter.build(entries: entries, options: options, to: args[2])
         let seconds = Measure.now() - start
@@ -47,24 +54,28 @@ enum SuiteP1 {
 
         // winimg, as a child process per run (wall time includes process start, like the peers).
         let selfPath = URL(fileURLWithPath: CommandLine.arguments[0]).path
-        var digests: Set<String> = []
-        for threads in Array(Set([1, cores])).sorted() {
+        var digests: [String: Set<String>] = [:]
+        // The default encoder (libdeflate) at 1 and all threads; the zlib encoder and zstd at all threads.
+        let variants = Array(Set([1, cores])).sorted().map { ($0, "libdeflate") } + [(cores, "zlib"), (cores, "zstd")]
+        for (threads, encoder) in variants {
             var samples: [(seconds: Double, size: Int64, rss: Int, cpu: Double)] = []
             var inner: [Double] = []
             for _ in 0..<runs {
                 let out = work + "/winimg.tar.gz"
-                let r = Measure.shell("'\(selfPath)' --child-build '\(corpusDir)' '\(out)' \(threads)")
+                let r = Measure.shell("'\(selfPath)' --child-build '\(corpusDir)' '\(out)' \(threads) \(encoder)")
                 let f = r.stdout.split(separator: " ")
                 guard f.count == 6 else { fatal("child output: \(r.stdout)") }
-                digests.insert(String(f[4]))
+                digests[encoder, default: []].insert(String(f[4]))
                 inner.append(Double(f[0]) ?? 0)
                 samples.append((r.seconds, Int64(f[1]) ?? 0, Int(f[5].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, r.cpuSeconds))
                 unlink(out)
             }
-            record("winimg threads=\(threads)", samples,
+            record(encoder == "libdeflate" ? "winimg threads=\(threads)" : "winimg \(encoder) threads=\(threads)", samples,
                    note: String(format: "in-process build %.3f s (median)", Measure.median(inner)))
         }
-        if digests.count != 1 { print("  WARNING: layer digests differ across runs/threads: \(digests.sorted())") }
+        for (encoder, set) in digests where set.count != 1 {
+            print("  WARNING: \(encoder) layer digests differ across runs/threads: \(set.sorted())")
+        }
 
         func peer(_ name: String, _ script: String, output: String? = nil, setup: String? = nil,
                              sizeScript: String? = nil) {
