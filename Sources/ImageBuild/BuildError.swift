@@ -13,6 +13,8 @@ public enum BuildError: Error, Sendable, CustomStringConvertible, Equatable {
     case sourceMissing(path: String, platform: String)
     case invalidEnv(String)
     case unsupported(String)
+    /// A `copy-from` source image does not have what was asked for.
+    case copySource(image: String, reason: String)
     /// An archive input cannot be used (not a file, unreadable).
     case archive(path: String, reason: String)
     /// A symbolic link inside an added directory that the layer format cannot store.
@@ -47,6 +49,8 @@ public enum BuildError: Error, Sendable, CustomStringConvertible, Equatable {
             return "invalid environment entry '\(s)': write KEY=VALUE"
         case let .unsupported(s):
             return s
+        case let .copySource(image, reason):
+            return "copy-from \(image): \(reason)"
         case let .archive(path, reason):
             return "archive \(path): \(reason)"
         case let .hostLink(path, target, reason):

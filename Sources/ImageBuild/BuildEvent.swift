@@ -4,6 +4,8 @@ import OCIModel
 public enum BuildEvent: Sendable, Equatable {
     /// A base was resolved and pinned.
     case baseResolved(platform: String, pinned: String)
+    /// Files were taken from another image (`cached`: from the cache, no layer read).
+    case copiedFromImage(platform: String, image: String, files: Int, layerBytesRead: Int64, cached: Bool)
     /// A layer was built (once per distinct content).
     case layerBuilt(format: String, digest: Digest, size: Int64, diffID: Digest)
     /// A blob transfer to `destination` began (`size` bytes to move at most).
@@ -28,6 +30,8 @@ public enum BuildEvent: Sendable, Equatable {
     public var line: String {
         switch self {
         case let .baseResolved(platform, pinned): return "base \(platform): \(pinned)"
+        case let .copiedFromImage(platform, image, files, read, cached):
+            return "copy-from \(platform): \(files) file(s) from \(image) " + (cached ? "(cached)" : "(\(ByteCount(read)) of layers read)")
         case let .layerBuilt(format, digest, size, diffID):
             return "built \(format) layer \(digest.short) (\(ByteCount(size)), diffID \(diffID.short))"
         case let .blobStarted(destination, digest, size): return "\(destination): \(digest.short) (\(ByteCount(size))) …"

@@ -73,10 +73,18 @@ public struct BuildPlan: Sendable {
             let entries = try files.flatMap { try HostFiles.entries(for: $0, context: ctx, baseDirectory: spec.baseDirectory, platform: p,
                                                                       cacheRoot: cacheRoot) }
 
+            let copies = try spec.copyFrom.filter { c in
+                try c.only.map { try PlatformSelector(parsing: $0).matches(p) } ?? true
+            }.map { c in
+                _ = try LayerSearch(format: p.os == "windows" ? .windows : .linux, requests: c.paths)
+                return CopyPlan(image: try ImageLocation(parsing: ctx.expand(c.image, field: "--copy-from"), relativeTo: spec.baseDirectory),
+                                paths: c.paths, destination: try c.destination.map { try ctx.expand($0, field: "--copy-from") })
+            }
+
             var env = spec.env + (p.os == "windows" ? spec.envWindows : spec.envLinux)
             env = try env.map { try ctx.expand($0, field: "--env") }
             plans.append(PlatformPlan(
-                platform: p, base: base, entries: entries,
+                platform: p, base: base, entries: entries, copies: copies,
                 entrypoint: try spec.entrypoint.map { try $0.map { try ctx.expand($0, field: "--entrypoint") } },
                 cmd: try spec.cmd.map { try $0.map { try ctx.expand($0, field: "--cmd") } },
                 env: env))
@@ -94,6 +102,8 @@ public struct PlatformPlan: Sendable {
     public var platform: PlatformSpec
     public var base: ImageLocation
     public var entries: [LayerEntry]
+    /// Files to take from other images, added to `entries` once read (`Builder`).
+    public var copies: [CopyPlan] = []
     public var entrypoint: [String]?
     public var cmd: [String]?
     public var env: [String]

@@ -27,6 +27,16 @@ public struct BuildResult: Sendable, Codable, Equatable {
     /// Distinct layers built (equal layers across platforms are built once).
     public var layersBuilt: Int
     public var transfer: PublishStats
+    /// Files taken from other images (`copy-from`).
+    public var copyFrom = CopyFromStats()
     /// HTTP requests and body bytes over all registries used (bases and destinations).
     public var network: TransferStats
+}
+
+/// What `copy-from` read: files taken, compressed layer bytes streamed, entries served from the cache.
+public struct CopyFromStats: Sendable, Codable, Equatable {
+    public var files = 0
+    public var layerBytesRead: Int64 = 0
+    public var cacheHits = 0
+    public init() {}
 }

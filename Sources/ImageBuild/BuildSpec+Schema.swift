@@ -78,6 +78,21 @@ extension BuildSpec {
         ]
       }
     },
+    "copy-from": {
+      "description": "Files taken from other images' layers (e.g. DLLs from Server Core): {image, paths, dst, only}. image may use {release} etc.",
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["image", "paths"],
+        "properties": {
+          "image": { "$ref": "#/definitions/location" },
+          "paths": { "$ref": "#/definitions/stringOrList", "description": "Paths in the source image; * ? [..] match within one name." },
+          "dst": { "type": "string", "minLength": 1, "description": "Container folder (ending in /), or file name for one exact path; default: the same path." },
+          "only": { "type": "string", "description": "Platform selector this entry is limited to." }
+        }
+      }
+    },
     "entrypoint": { "$ref": "#/definitions/stringOrList", "description": "Exec-form entrypoint; replaces the base's Cmd as a Dockerfile ENTRYPOINT does." },
     "cmd": { "$ref": "#/definitions/stringOrList", "description": "Exec-form default arguments." },
     "env": { "$ref": "#/definitions/envList", "description": "Environment for every platform." },

@@ -3,7 +3,7 @@ import Yams
 
 extension BuildSpec {
     /// The keys a spec file may use, each the plural or same name of a `winimg build` flag.
-    static let fileKeys = ["platforms", "bases", "add", "entrypoint", "cmd", "env", "env-windows", "env-linux",
+    static let fileKeys = ["platforms", "bases", "add", "copy-from", "entrypoint", "cmd", "env", "env-windows", "env-linux",
                            "labels", "user", "workdir", "tags", "insecure-registries"]
 
     /// Loads a spec file (YAML). Relative paths inside it resolve against the file's directory.
@@ -39,6 +39,7 @@ extension BuildSpec {
             case "platforms": spec.platforms = try r.strings(value, key)
             case "bases": spec.bases = try r.stringMap(value, key)
             case "add": spec.files = try r.files(value)
+            case "copy-from": spec.copyFrom = try r.copies(value)
             case "entrypoint": spec.entrypoint = try r.command(value, key)
             case "cmd": spec.cmd = try r.command(value, key)
             case "env": spec.env = try r.strings(value, key)
@@ -110,6 +111,26 @@ private struct SpecReader {
             out[ks] = vs
         }
         return out
+    }
+
+    /// `copy-from:` items are mappings `{image, paths, dst, only}`.
+    func copies(_ node: Node) throws -> [CopySpec] {
+        guard let seq = node.sequence else { throw fail(node, "'copy-from' must be a list of {image, paths, dst} mappings") }
+        return try seq.map { item in
+            guard let map = item.mapping else { throw fail(item, "a 'copy-from' item must be a mapping with image and paths") }
+            var image: String?, paths: [String] = [], dst: String?, only: String?
+            for (k, v) in map {
+                switch k.string {
+                case "image": image = try string(v, "image")
+                case "paths": paths = try strings(v, "paths")
+                case "dst": dst = try string(v, "dst")
+                case "only": only = try string(v, "only")
+                default: throw fail(k, "unknown key '\(k.string ?? "?")' in a 'copy-from' item; use image, paths, dst, only")
+                }
+            }
+            guard let image, !paths.isEmpty else { throw fail(item, "a 'copy-from' item needs 'image' and 'paths'") }
+            return CopySpec(image: image, paths: paths, destination: dst, only: only)
+        }
     }
 
     /// `add:` items are `SRC:DST` strings or mappings `{src, dst, only, mode}`.

@@ -14,6 +14,8 @@ public struct BuildSpec: Sendable, Equatable {
     public var bases: [String: String] = [:]
     /// Files copied from the host into the new layer.
     public var files: [FileSpec] = []
+    /// Files copied out of other images' layers into the new layer.
+    public var copyFrom: [CopySpec] = []
     public var entrypoint: [String]?
     public var cmd: [String]?
     /// `KEY=VALUE` for every platform, then per OS family.
@@ -44,6 +46,7 @@ public struct BuildSpec: Sendable, Equatable {
         if set.contains(.platforms) { r.platforms = other.platforms }
         for (k, v) in other.bases { r.bases[k] = v }
         if set.contains(.files) { r.files = other.files }
+        if set.contains(.copyFrom) { r.copyFrom = other.copyFrom }
         if set.contains(.entrypoint) { r.entrypoint = other.entrypoint }
         if set.contains(.cmd) { r.cmd = other.cmd }
         if set.contains(.env) { r.env = other.env }
@@ -70,6 +73,7 @@ public struct BuildSpec: Sendable, Equatable {
         var r = self
         r.files = files.map { f in var f = f; f.source = path(f.source); return f }
         r.bases = bases.mapValues(location)
+        r.copyFrom = copyFrom.map { c in var c = c; c.image = location(c.image); return c }
         r.tags = tags.map(location)
         r.baseDirectory = "."
         return r
@@ -89,6 +93,7 @@ public struct BuildSpec: Sendable, Equatable {
         public static let user = SetFields(rawValue: 1 << 7)
         public static let workdir = SetFields(rawValue: 1 << 8)
         public static let tags = SetFields(rawValue: 1 << 9)
+        public static let copyFrom = SetFields(rawValue: 1 << 10)
     }
 }
 

@@ -71,16 +71,32 @@ public struct Builder: Sendable {
         }
         for (p, b) in zip(plan.platforms, bases) { events(.baseResolved(platform: p.platform.description, pinned: b.pinned)) }
 
+        // Files from other images join each platform's entries (streamed from their layers, or cached).
+        var prepared = plan
+        var copyStats = CopyFromStats()
+        let copier = CopyFromImages(cacheRoot: prepared.cacheDirectory, created: created)
+        for i in prepared.platforms.indices {
+            for copy in prepared.platforms[i].copies {
+                let outcome = try await copier.entries(for: copy, platform: prepared.platforms[i].platform, pool: pool)
+                prepared.platforms[i].entries += outcome.entries
+                copyStats.files += outcome.entries.count
+                copyStats.layerBytesRead += outcome.layerBytesRead
+                if outcome.cached { copyStats.cacheHits += 1 }
+                events(.copiedFromImage(platform: prepared.platforms[i].platform.description, image: copy.image.description,
+                                        files: outcome.entries.count, layerBytesRead: outcome.layerBytesRead, cached: outcome.cached))
+            }
+        }
+
         // A zstd layer cannot go on a Docker-typed base: refuse before spending time on layers.
-        for (p, b) in zip(plan.platforms, bases) where p.platform.compression == .zstd && !p.entries.isEmpty && b.family != .oci {
+        for (p, b) in zip(prepared.platforms, bases) where p.platform.compression == .zstd && !p.entries.isEmpty && b.family != .oci {
             throw Composer.zstdNeedsOCI(plan: p, base: b)
         }
 
         // 2. Layers: one build per distinct content.
         var built: [LayerKey: BuiltLayer] = [:]
-        for p in plan.platforms where !p.entries.isEmpty && built[p.layerKey] == nil {
+        for p in prepared.platforms where !p.entries.isEmpty && built[p.layerKey] == nil {
             let path = work.path("layer-\(built.count).\(p.layerKey.compression.fileExtension)")
-            var options = LayerOptions(format: p.layerKey.format, mtime: plan.epoch)
+            var options = LayerOptions(format: p.layerKey.format, mtime: prepared.epoch)
             options.compression = p.layerKey.compression
             let layer = try LayerWriter.build(entries: p.entries, options: options, to: path)
             built[p.layerKey] = layer
@@ -88,8 +104,8 @@ public struct Builder: Sendable {
         }
 
         // 3. Images and index.
-        let composer = Composer(created: created, labels: plan.labels, user: plan.user, workdir: plan.workdir)
-        let images = try zip(plan.platforms, bases).map { p, b in
+        let composer = Composer(created: created, labels: prepared.labels, user: prepared.user, workdir: prepared.workdir)
+        let images = try zip(prepared.platforms, bases).map { p, b in
             try composer.compose(plan: p, base: b, layer: p.entries.isEmpty ? nil : built[p.layerKey])
         }
         let allDocker = bases.allSatisfy { $0.family == .docker }
@@ -103,7 +119,7 @@ public struct Builder: Sendable {
 
         // 4. Destinations, one after another, each complete before the next.
         var stats = PublishStats()
-        for dest in plan.destinations {
+        for dest in prepared.destinations {
             switch dest {
             case let .registry(ref):
                 stats.add(try await RegistryPublisher(reference: ref, pool: pool, concurrency: concurrency).publish(publication, events: events))
@@ -116,7 +132,7 @@ public struct Builder: Sendable {
 
         return BuildResult(
             index: .init(mediaType: indexType, digest: publication.indexDigest.description, size: Int64(indexData.count)),
-            destinations: plan.destinations.map(\.description),
+            destinations: prepared.destinations.map(\.description),
             platforms: zip(images, bases).map { image, base in
                 .init(platform: image.platform.osArchVariant, osVersion: image.platform.osVersion, osFeatures: image.platform.osFeatures,
                       manifest: image.manifestDigest.description, config: image.configDigest.description, base: base.pinned,
@@ -124,6 +140,7 @@ public struct Builder: Sendable {
             },
             layersBuilt: built.count,
             transfer: stats,
+            copyFrom: copyStats,
             network: await pool.stats())
     }
 }

@@ -9,6 +9,9 @@ public protocol ImageSource: Sendable {
     func blobData(_ d: Digest, maxSize: Int64) async throws -> Data
     /// A blob written to `path` (atomically, verified).
     func fetchBlob(_ d: Digest, to path: String) async throws
+    /// A blob handed to `consume` chunk by chunk as it arrives, digest verified at its end;
+    /// `consume` returns false to stop reading early.
+    func streamBlob(_ d: Digest, consume: @escaping @Sendable ([UInt8]) async throws -> Bool) async throws -> BlobStreamEnd
     /// For messages, e.g. `127.0.0.1:5000/app` or `oci:/tmp/layout`.
     var name: String { get }
 }

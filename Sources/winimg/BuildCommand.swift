@@ -39,6 +39,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: .customLong("add"), help: "Host file or directory to add: SRC:DST, with {os} {arch} {variant} {exe} {release} {build}. Repeatable.")
     var add: [String] = []
 
+    @Option(name: .customLong("copy-from"), help: "Files from another image's layers: image=REF,path=P[,path=P2][,dst=D][,only=SELECTOR]; REF may use {release}. Repeatable.")
+    var copyFrom: [String] = []
+
     @Option(name: .customLong("add-windows"), help: "Like --add, for Windows platforms only.")
     var addWindows: [String] = []
 
@@ -160,6 +163,7 @@ struct BuildCommand: AsyncParsableCommand {
         let files = try add.map { try FileSpec(flag: $0) } + addWindows.map { try FileSpec(flag: $0, only: "windows") }
             + addLinux.map { try FileSpec(flag: $0, only: "linux") }
         if !files.isEmpty { flags.files = files; set.insert(.files) }
+        if !copyFrom.isEmpty { flags.copyFrom = try copyFrom.map { try CopySpec(flag: $0) }; set.insert(.copyFrom) }
         if let entrypoint { flags.entrypoint = try Self.command(entrypoint, flag: "--entrypoint"); set.insert(.entrypoint) }
         if let cmd { flags.cmd = try Self.command(cmd, flag: "--cmd"); set.insert(.cmd) }
         if !env.isEmpty { flags.env = env; set.insert(.env) }
