@@ -180,7 +180,9 @@ public struct LayerSearch: Sendable {
             }
             thisLayer.insert(k)
             remaining.remove(k)
-            if isComplete && pending.isEmpty { stoppedEarly = true; break }
+            // Pending hard links do not keep this pass going: their targets come earlier in the
+            // tar, so the second pass stops at the last of them too.
+            if isComplete { stoppedEarly = true; break }
         }
         if !wanted.isEmpty {
             for (k, file) in kept { found[k]?.file = file }
