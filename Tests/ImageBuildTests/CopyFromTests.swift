@@ -92,6 +92,28 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir.file("out")))
     }
 
+    @Test func aBlobThatDoesNotMatchItsDigestFailsAndIsNotCached() async throws {
+        let dir = try TempDir()
+        defer { CacheDirectory.remove(dir.path) }
+        let layout = try await Self.fixture(dir)
+        // Bytes after the gzip stream do not disturb the tar reader; only the digest catches them.
+        let manifest = try ImageManifest(data: try OCILayout(root: layout).readBlob(try OCILayout(root: layout).resolve(tag: "ltsc2022").digest, maxSize: 1 << 20))
+        let update = OCILayout(root: layout).blobPath(try manifest.layers[1].digest)
+        let handle = try #require(FileHandle(forWritingAtPath: update))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("tampered".utf8))
+        try handle.close()
+        let spec = Self.spec(source: "oci:\(layout):ltsc2022", paths: ["/Windows/System32/*.dll"], dst: nil, out: dir.file("out"))
+        do {
+            _ = try await Support.build(spec, environment: ["WINIMG_CACHE_DIR": dir.file("cache")])
+            Issue.record("a tampered blob was accepted")
+        } catch let e as RegistryError {
+            guard case .digestMismatch = e else { Issue.record("unexpected \(e)"); return }
+        }
+        let cached = (try? FileManager.default.contentsOfDirectory(atPath: dir.file("cache/copy-from"))) ?? []
+        #expect(cached.isEmpty, "nothing cached from a blob that failed its digest: \(cached)")
+    }
+
     @Test func flagForm() throws {
         let c = try CopySpec(flag: "image=reg/servercore:{release},path=/Windows/System32/a.dll,path=/Windows/System32/b.dll,dst=/Windows/System32/,only=windows")
         #expect(c.paths.count == 2 && c.destination == "/Windows/System32/" && c.only == "windows")
