@@ -136,6 +136,8 @@ enum LintCases {
             s.top = s.image(win(w2022)).digest
             return s
         }),
+        LintCase(name: "index entry without platform", expected: ["WI028"],
+                 build: index([win(w2022), linux("amd64")]) { $0[1].platform = nil }),
         LintCase(name: "Windows layer without Files root", expected: ["WI024"], layers: true,
                  build: withLayer([hives, ("x", "d", false), files])),
         LintCase(name: "Windows layer child before parent", expected: ["WI025"], layers: true,

@@ -117,6 +117,12 @@ extension LintRule {
         title: "layer blob that is not a readable tar (or tar.gz)",
         fix: "re-push the layer; pulls of this entry fail", needsLayers: true)
 
+    // Added after the first release of the catalogue (ids continue, never reused).
+    public static let entryWithoutPlatform = LintRule(
+        id: "WI028", name: "entry-without-platform", severity: .warning,
+        title: "index entry of a container image without a platform",
+        fix: "give the entry platform os/architecture (and os.version for Windows) from its config; containerd must then fetch the config to decide, and tools that choose by the index alone skip or misplace it")
+
     /// Every rule, by id.
     public static let all: [LintRule] = [
         missingOSVersion, osVersionBuildMismatch, osVersionRevisionMismatch, osFeaturesMismatch, platformMismatch,
@@ -124,7 +130,7 @@ extension LintRule {
         requiredReleaseMissing, duplicatePlatform, artifactWithPlatform, unmarkedAttestation, attestationsPresent,
         nestedIndex, noRunnableEntry, mixedMediaTypes,
         unknownWindowsBuild, releaseRetired, releaseMainstreamEnded, foreignLayers, singleWindowsManifest,
-        windowsLayerRoots, windowsLayerOrder, windowsLayerSecurity, unreadableLayer,
+        windowsLayerRoots, windowsLayerOrder, windowsLayerSecurity, unreadableLayer, entryWithoutPlatform,
     ]
 
     /// The rule with this id (`WI001`) or name (`missing-os-version`), ignoring case.

@@ -7,6 +7,9 @@ extension Linter {
         guard e.isContainerImage else { return [] }
         var out: [LintFinding] = []
         let entry = e.image.entryPlatform, config = e.image.configPlatform
+        if inIndex, entry == nil {
+            out.append(LintFinding(.entryWithoutPlatform, e, "the index entry has no platform; the config says \(Inspection.platformText(config))"))
+        }
         if inIndex, let entry, entry.isWindows, (entry.osVersion ?? "").isEmpty {
             let hint = config?.osVersion.map { "; the config says \($0)" } ?? ""
             out.append(LintFinding(.missingOSVersion, e, "the index entry has no os.version: containerd ≥1.7 may pick it on any Windows host, older containerd on none\(hint)"))
