@@ -97,6 +97,7 @@ struct BuildCommand: AsyncParsableCommand {
     var registry: RegistryFlags
 
     func run() async throws {
+        MemoryTuning.boundMallocCaching()
         var lintErrors = 0
         do {
             let spec = try resolvedSpec()
