@@ -36,25 +36,15 @@ enum BlobSource: Sendable {
 
 /// `length` bytes of a file from `offset`, as a sequence of `ByteBuffer` chunks for a streamed
 /// request body. The file is opened (and seeked) on the first `next()`, so every attempt of a
-/// request reads afresh.
-///
-/// Memory: each chunk is read straight into a fresh `ByteBuffer` (no `Data` in between to copy
-/// from), and chunks are small: the HTTP client asks for the next one only when the connection
-/// took the previous, so an upload holds about two chunks, and several concurrent uploads of big
-/// blobs stay within a few MiB. With 1 MiB chunks read through `Data`, peak RSS of a push of
-/// four ~110 MB blobs at once was ~12 MiB higher (Benchmarks, P2/P3).
+/// request reads afresh and at most one read buffer is in memory.
 struct FileRegion: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     let path: String
     let offset: Int64
     let length: Int64
-    var readSize = FileRegion.defaultReadSize
+    var readSize = 1 << 20
     /// Told the blob position reached after each read (`offset` + bytes read so far).
     var progress: (@Sendable (Int64) -> Void)? = nil
-
-    /// Large enough that syscalls cost nothing next to the network, small enough to keep buffers
-    /// (and what malloc keeps of them per thread) small.
-    static let defaultReadSize = 256 << 10
 
     struct AsyncIterator: AsyncIteratorProtocol {
         let region: FileRegion
@@ -76,28 +66,14 @@ struct FileRegion: AsyncSequence, Sendable {
                 }
                 handle = opened
             }
-            let want = Int(Swift.min(Int64(region.readSize), remaining))
-            let fd = handle!.fileDescriptor
-            var buffer = ByteBufferAllocator().buffer(capacity: want)
-            var failure: Int32 = 0
-            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { target in
-                while true {
-                    let n = read(fd, target.baseAddress, want)
-                    if n < 0, errno == EINTR { continue }
-                    if n < 0 { failure = errno; return 0 }
-                    return n
-                }
-            }
-            if failure != 0 {
-                throw RegistryError.io(path: region.path, reason: "read failed: \(String(cString: strerror(failure)))")
-            }
+            let data = try handle!.read(upToCount: Int(Swift.min(Int64(region.readSize), remaining))) ?? Data()
             // The file shrank under us: the Content-Length we announced can no longer be met.
-            guard count > 0 else {
+            guard !data.isEmpty else {
                 throw RegistryError.io(path: region.path, reason: "file ended \(remaining) bytes early (changed during upload?)")
             }
-            remaining -= Int64(count)
+            remaining -= Int64(data.count)
             region.progress?(region.offset + region.length - remaining)
-            return buffer
+            return ByteBuffer(data: data)
         }
     }
 

@@ -97,7 +97,6 @@ struct BuildCommand: AsyncParsableCommand {
     var registry: RegistryFlags
 
     func run() async throws {
-        MemoryTuning.boundMallocCaching()
         var lintErrors = 0
         do {
             let spec = try resolvedSpec()
