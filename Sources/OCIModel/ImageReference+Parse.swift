@@ -1,5 +1,5 @@
 extension ImageReference {
-    /// The longest accepted name (registry and repository as written), as in the distribution grammar.
+    /// The longest accepted name (`registry/repository` after normalisation), as in the distribution grammar.
     public static let maximumNameLength = 255
 
     /// Parses `[registry/]repository[:tag][@digest]` (distribution reference grammar).
@@ -40,9 +40,6 @@ extension ImageReference {
         }
 
         guard !name.isEmpty else { throw fail("the repository name is missing") }
-        guard name.utf8.count <= Self.maximumNameLength else {
-            throw fail("the name is \(name.utf8.count) characters long; the limit is \(Self.maximumNameLength)")
-        }
         if name.utf8.count == 64 && name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) {
             throw fail("a 64-hex-digit string is an image ID, not a name; write name@sha256:<digest> to pin content")
         }
@@ -60,6 +57,12 @@ extension ImageReference {
         try Self.validatePath(path, fail: fail)
         var repository = String(path)
         if registry == Self.dockerHub && !repository.contains("/") { repository = "library/" + repository }
+        // The limit applies to the normalised name (as in the distribution reference library), so
+        // that the canonical form printed for any accepted reference parses again.
+        let canonicalLength = registry.utf8.count + 1 + repository.utf8.count
+        guard canonicalLength <= Self.maximumNameLength else {
+            throw fail("the name \(registry)/\(repository) is \(canonicalLength) characters long; the limit is \(Self.maximumNameLength)")
+        }
 
         self.init(registry: registry, repository: repository,
                   tag: tag ?? (digest == nil ? "latest" : nil), digest: digest)

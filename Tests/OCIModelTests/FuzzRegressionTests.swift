@@ -29,4 +29,26 @@ import Testing
             #expect("\(error)".contains("build 0"), "\(error)")
         }
     }
+
+    /// A Docker Hub name within 255 characters as written became longer than 255 once
+    /// normalised (`docker.io/library/` added), so the printed canonical form did not parse.
+    @Test(arguments: [240, 255 - "docker.io/library/".count, 255 - "docker.io/library/".count + 1])
+    func referenceLengthIsCheckedOnTheCanonicalName(length: Int) throws {
+        let input = String(repeating: "a", count: length)
+        let canonicalLength = "docker.io/library/".count + length
+        if canonicalLength <= ImageReference.maximumNameLength {
+            let ref = try ImageReference(parsing: input)
+            #expect(try ImageReference(parsing: ref.description) == ref)
+        } else {
+            #expect(throws: OCIModelError.self) { try ImageReference(parsing: input) }
+        }
+    }
+
+    /// `index.docker.io/` is shorter once normalised, so a name over 255 characters as written can be valid.
+    @Test func referenceLimitAppliesAfterNormalisation() throws {
+        let path = "u/" + String(repeating: "b", count: 255 - "docker.io/u/".count)
+        let ref = try ImageReference(parsing: "index.docker.io/" + path)
+        #expect(ref.description == "docker.io/\(path):latest")
+        #expect(try ImageReference(parsing: ref.description) == ref)
+    }
 }
