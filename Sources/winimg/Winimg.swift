@@ -12,5 +12,5 @@ struct Winimg: AsyncParsableCommand {
           winimg compat oci:examples/pause/out/pause:3.10 --host ltsc2019 --host ltsc2022 --host ltsc2025
         """,
         subcommands: [BuildCommand.self, InspectCommand.self, CompatCommand.self, VersionsCommand.self,
-                      InitCommand.self, SchemaCommand.self, LintCommand.self])
+                      InitCommand.self, SchemaCommand.self, LintCommand.self, IndexCommand.self])
 }
