@@ -75,10 +75,28 @@ public struct PublishStats: Sendable, Codable, Equatable {
     public var blobsSkipped = 0
     public var foreignLayersSkipped = 0
     public var manifestsPushed = 0
+    /// Manifests the destination already held (found by HEAD), so not pushed again.
+    public var manifestsSkipped = 0
+    /// Bytes uploaded per blob (for the per-layer figures of the result; not encoded).
+    public var bytesUploadedByDigest: [Digest: Int64] = [:]
+    /// The destination already had this exact index under the tag; nothing was sent (not encoded).
+    public var upToDate = false
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case blobsUploaded, bytesUploaded, blobsMounted, blobsSkipped, foreignLayersSkipped, manifestsPushed, manifestsSkipped
+    }
 
     mutating func add(_ o: PublishStats) {
         blobsUploaded += o.blobsUploaded; bytesUploaded += o.bytesUploaded; blobsMounted += o.blobsMounted
         blobsSkipped += o.blobsSkipped; foreignLayersSkipped += o.foreignLayersSkipped; manifestsPushed += o.manifestsPushed
+        manifestsSkipped += o.manifestsSkipped
+        bytesUploadedByDigest.merge(o.bytesUploadedByDigest, uniquingKeysWith: +)
+    }
+
+    mutating func uploaded(_ digest: Digest, bytes: Int64) {
+        blobsUploaded += 1
+        bytesUploaded += bytes
+        bytesUploadedByDigest[digest, default: 0] += bytes
     }
 }

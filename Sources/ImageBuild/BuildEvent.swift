@@ -8,6 +8,13 @@ public enum BuildEvent: Sendable, Equatable {
     case copiedFromImage(platform: String, image: String, files: Int, layerBytesRead: Int64, cached: Bool)
     /// A layer was built (once per distinct content).
     case layerBuilt(format: String, digest: Digest, size: Int64, diffID: Digest)
+    /// A layer came from the local layer cache: its inputs are unchanged, nothing was tarred or compressed.
+    case layerCached(format: String, digest: Digest, size: Int64, diffID: Digest)
+    /// Something about the layer cache worth knowing (a damaged entry replaced, a cache that could not
+    /// be used); the build goes on.
+    case cacheNotice(String)
+    /// `destination`'s tag already points at the exact index this build made: nothing was sent.
+    case upToDate(destination: String, index: Digest)
     /// A blob transfer to `destination` began (`size` bytes to move at most).
     case blobStarted(destination: String, digest: Digest, size: Int64)
     /// Bytes of a blob upload sent so far (after each chunk read; live displays only).
@@ -34,6 +41,10 @@ public enum BuildEvent: Sendable, Equatable {
             return "copy-from \(platform): \(files) file(s) from \(image) " + (cached ? "(cached)" : "(\(ByteCount(read)) of layers read)")
         case let .layerBuilt(format, digest, size, diffID):
             return "built \(format) layer \(digest.short) (\(ByteCount(size)), diffID \(diffID.short))"
+        case let .layerCached(format, digest, size, diffID):
+            return "cached \(format) layer \(digest.short) (\(ByteCount(size)), diffID \(diffID.short))"
+        case let .cacheNotice(text): return "layer cache: \(text)"
+        case let .upToDate(destination, index): return "\(destination): up to date (\(index))"
         case let .blobStarted(destination, digest, size): return "\(destination): \(digest.short) (\(ByteCount(size))) …"
         case let .blobProgress(destination, digest, sent, size):
             return "\(destination): \(digest.short) \(ByteCount(sent)) of \(ByteCount(size))"

@@ -21,11 +21,28 @@ public struct BuildResult: Sendable, Codable, Equatable {
         /// Digest of the layer winimg built for this platform (shared digests mean one shared layer).
         public var newLayer: String?
     }
+    /// A layer winimg built (or took from the layer cache), once per distinct content.
+    public struct LayerResult: Sendable, Codable, Equatable {
+        /// `windows` or `linux`.
+        public var format: String
+        public var digest: String
+        public var diffID: String
+        public var size: Int64
+        /// `hit` (from the layer cache, nothing tarred or compressed), `miss` (built and remembered)
+        /// or `off` (built; the cache was not used).
+        public var cache: String
+        /// Bytes of this layer sent, over all destinations (0 when every registry already had it).
+        public var bytesUploaded: Int64
+    }
     public var index: IndexInfo
     public var destinations: [String]
     public var platforms: [PlatformResult]
-    /// Distinct layers built (equal layers across platforms are built once).
+    /// Distinct layers built (equal layers across platforms are built once; layer cache hits are not built).
     public var layersBuilt: Int
+    /// The new layers, in the order they were first needed.
+    public var layers: [LayerResult]
+    /// Destinations whose tag already pointed at this exact index: nothing was sent to them.
+    public var upToDate: [String]
     public var transfer: PublishStats
     /// Files taken from other images (`copy-from`).
     public var copyFrom = CopyFromStats()

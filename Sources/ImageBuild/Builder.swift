@@ -12,16 +12,20 @@ public struct Builder: Sendable {
     public var concurrency: Int
     /// Receives progress events (the CLI renders them; tests may collect them).
     public var events: @Sendable (BuildEvent) -> Void
+    /// Where built layers are kept between builds; nil builds every layer afresh. The CLI opens one
+    /// in the user's cache directory unless `--no-cache` is given.
+    public var layerCache: LayerCache?
 
     /// Default transfer concurrency: uploads wait on the network, not the CPU, so a few more than
     /// the two cores of a typical CI runner keep the link busy without thrashing the disk.
     public static let defaultConcurrency = 4
 
     public init(plan: BuildPlan, registryOptions: RegistryOptions, concurrency: Int = Builder.defaultConcurrency,
-                events: @escaping @Sendable (BuildEvent) -> Void = { _ in }) {
+                layerCache: LayerCache? = nil, events: @escaping @Sendable (BuildEvent) -> Void = { _ in }) {
         self.plan = plan
         self.registryOptions = registryOptions
         self.concurrency = max(1, concurrency)
+        self.layerCache = layerCache
         self.events = events
     }
 
@@ -92,15 +96,35 @@ public struct Builder: Sendable {
             throw Composer.zstdNeedsOCI(plan: p, base: b)
         }
 
-        // 2. Layers: one build per distinct content.
+        // 2. Layers: one build per distinct content, or none when the layer cache has it.
         var built: [LayerKey: BuiltLayer] = [:]
+        var layerResults: [BuildResult.LayerResult] = []
         for p in prepared.platforms where !p.entries.isEmpty && built[p.layerKey] == nil {
-            let path = work.path("layer-\(built.count).\(p.layerKey.compression.fileExtension)")
             var options = LayerOptions(format: p.layerKey.format, mtime: prepared.epoch)
             options.compression = p.layerKey.compression
-            let layer = try LayerWriter.build(entries: p.entries, options: options, to: path)
+            let format = p.layerKey.format.rawValue
+            let layer: BuiltLayer
+            let cacheState: String
+            if let layerCache {
+                let found = try layerCache.layer(entries: p.entries, options: options) { path in
+                    try LayerWriter.build(entries: p.entries, options: options, to: path)
+                }
+                for notice in found.notices { events(.cacheNotice(notice)) }
+                layer = found.layer
+                cacheState = found.hit ? "hit" : "miss"
+            } else {
+                let path = work.path("layer-\(built.count).\(p.layerKey.compression.fileExtension)")
+                layer = try LayerWriter.build(entries: p.entries, options: options, to: path)
+                cacheState = "off"
+            }
             built[p.layerKey] = layer
-            events(.layerBuilt(format: p.layerKey.format.rawValue, digest: layer.digest, size: layer.size, diffID: layer.diffID))
+            layerResults.append(.init(format: format, digest: layer.digest.description, diffID: layer.diffID.description,
+                                      size: layer.size, cache: cacheState, bytesUploaded: 0))
+            if cacheState == "hit" {
+                events(.layerCached(format: format, digest: layer.digest, size: layer.size, diffID: layer.diffID))
+            } else {
+                events(.layerBuilt(format: format, digest: layer.digest, size: layer.size, diffID: layer.diffID))
+            }
         }
 
         // 3. Images and index.
@@ -119,14 +143,28 @@ public struct Builder: Sendable {
 
         // 4. Destinations, one after another, each complete before the next.
         var stats = PublishStats()
+        var upToDate: [String] = []
         for dest in prepared.destinations {
+            let s: PublishStats
             switch dest {
             case let .registry(ref):
-                stats.add(try await RegistryPublisher(reference: ref, pool: pool, concurrency: concurrency).publish(publication, events: events))
+                s = try await RegistryPublisher(reference: ref, pool: pool, concurrency: concurrency).publish(publication, events: events)
             case let .layout(dir, tag):
-                stats.add(try await LayoutPublisher(directory: dir, tag: tag ?? "latest").publish(publication, events: events))
+                s = try await LayoutPublisher(directory: dir, tag: tag ?? "latest").publish(publication, events: events)
             case .scratch:
                 throw BuildError.invalidLocation("scratch", reason: "scratch cannot be a destination")
+            }
+            if s.upToDate { upToDate.append(dest.description) }
+            stats.add(s)
+        }
+        for i in layerResults.indices {
+            layerResults[i].bytesUploaded = (try? Digest(layerResults[i].digest)).flatMap { stats.bytesUploadedByDigest[$0] } ?? 0
+        }
+        if let layerCache {
+            // Over the size limit: drop the least recently used blobs, never the ones just used.
+            let eviction = layerCache.evict(keeping: Set(built.values.map(\.digest)))
+            if eviction.blobsRemoved > 0 {
+                events(.cacheNotice("removed \(eviction.blobsRemoved) least recently used layer(s) (\(ByteCount(eviction.bytesRemoved))) to stay within \(ByteCount(layerCache.maxBytes))"))
             }
         }
 
@@ -138,7 +176,9 @@ public struct Builder: Sendable {
                       manifest: image.manifestDigest.description, config: image.configDigest.description, base: base.pinned,
                       layers: image.layers.count, newLayer: image.newLayer?.digest.description)
             },
-            layersBuilt: built.count,
+            layersBuilt: layerResults.filter { $0.cache != "hit" }.count,
+            layers: layerResults,
+            upToDate: upToDate,
             transfer: stats,
             copyFrom: copyStats,
             network: await pool.stats())

@@ -17,8 +17,10 @@ struct Publication: Sendable {
 }
 
 /// Pushes to a registry repository: blobs the registry lacks (HEAD, then mount from the base's
-/// repository on the same registry, then upload), then each manifest by digest, then the index by tag.
-/// The index goes last so a tag never points at content that is not there.
+/// repository on the same registry, then upload), then each manifest the registry lacks by digest,
+/// then the index by tag. The index goes last so a tag never points at content that is not there.
+/// When the tag already resolves to the exact index, nothing at all is sent: a registry stores an
+/// index only once every manifest and blob it names is there.
 struct RegistryPublisher: Sendable {
     var reference: ImageReference
     var pool: RegistryPool
@@ -31,6 +33,15 @@ struct RegistryPublisher: Sendable {
         let repo = RegistryRepository(client: client, repository: reference.repository)
         var stats = PublishStats()
         stats.foreignLayersSkipped = pub.foreignLayerCount
+        let tag = reference.tag ?? "latest"
+
+        if let current = try await client.manifestExists(repository: reference.repository, reference: tag),
+           current.digest == pub.indexDigest {
+            stats.manifestsSkipped = pub.images.count + 1
+            stats.upToDate = true
+            events(.upToDate(destination: name, index: pub.indexDigest))
+            return stats
+        }
 
         let blobs = pub.images.pendingBlobs(bases: pub.bases)
         try await withThrowingTaskGroup(of: PublishStats.self) { group in
@@ -51,12 +62,17 @@ struct RegistryPublisher: Sendable {
         try Task.checkCancellation()
         for image in pub.images {
             try Task.checkCancellation()
-            _ = try await repo.putManifest(image.manifest, mediaType: image.manifestMediaType, reference: image.manifestDigest.description)
+            let reference = image.manifestDigest.description
+            if try await client.manifestExists(repository: self.reference.repository, reference: reference) != nil {
+                stats.manifestsSkipped += 1
+                continue
+            }
+            _ = try await repo.putManifest(image.manifest, mediaType: image.manifestMediaType, reference: reference)
             stats.manifestsPushed += 1
-            events(.manifestPushed(destination: name, reference: image.manifestDigest.description))
+            events(.manifestPushed(destination: name, reference: reference))
         }
         try Task.checkCancellation()
-        _ = try await repo.putManifest(pub.index, mediaType: pub.indexMediaType, reference: reference.tag ?? "latest")
+        _ = try await repo.putManifest(pub.index, mediaType: pub.indexMediaType, reference: tag)
         stats.manifestsPushed += 1
         events(.published(destination: name, index: pub.indexDigest))
         return stats
@@ -86,8 +102,7 @@ struct RegistryPublisher: Sendable {
             finished(.mounted)
             return s
         }
-        s.blobsUploaded = 1
-        s.bytesUploaded = blob.size
+        s.uploaded(blob.digest, bytes: blob.size)
         finished(.uploaded)
         return s
     }
@@ -120,9 +135,17 @@ struct LayoutPublisher: Sendable {
     var tag: String
 
     func publish(_ pub: Publication, events: @escaping @Sendable (BuildEvent) -> Void) async throws -> PublishStats {
-        let writer = try OCILayoutWriter(root: directory)
         var stats = PublishStats()
         stats.foreignLayersSkipped = pub.foreignLayerCount
+        let destination = "oci:\(directory):\(tag)"
+        let existing = OCILayout(root: directory)
+        if let current = try? existing.resolve(tag: tag), current.digest == pub.indexDigest, existing.hasBlob(pub.indexDigest) {
+            stats.manifestsSkipped = pub.images.count + 1
+            stats.upToDate = true
+            events(.upToDate(destination: destination, index: pub.indexDigest))
+            return stats
+        }
+        let writer = try OCILayoutWriter(root: directory)
         do {
             for blob in pub.images.pendingBlobs(bases: pub.bases) {
                 try Task.checkCancellation()
@@ -132,8 +155,7 @@ struct LayoutPublisher: Sendable {
                 case let .file(path): try writer.putBlob(blob.digest, fromFile: path)
                 case let .base(base): try writer.putBlob(blob.digest, fromFile: try await pub.cache.file(for: blob.digest, from: base))
                 }
-                stats.blobsUploaded += 1
-                stats.bytesUploaded += blob.size
+                stats.uploaded(blob.digest, bytes: blob.size)
             }
             for image in pub.images where !writer.hasBlob(image.manifestDigest) {
                 try writer.putBlob(image.manifestDigest, data: image.manifest)
@@ -148,7 +170,7 @@ struct LayoutPublisher: Sendable {
             writer.abandon()
             throw error
         }
-        events(.published(destination: "oci:\(directory):\(tag)", index: pub.indexDigest))
+        events(.published(destination: destination, index: pub.indexDigest))
         return stats
     }
 }

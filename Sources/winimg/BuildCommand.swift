@@ -96,6 +96,9 @@ struct BuildCommand: AsyncParsableCommand {
     @OptionGroup(title: "Registry access")
     var registry: RegistryFlags
 
+    @OptionGroup(title: "Layer cache")
+    var cache: CacheFlags
+
     func run() async throws {
         var lintErrors = 0
         do {
@@ -112,10 +115,12 @@ struct BuildCommand: AsyncParsableCommand {
             }
             guard jobs >= 1 else { throw BuildError.invalidFlag("--jobs", String(jobs), hint: "use 1 or more") }
             let mode = quiet ? .quiet : (progress ?? (format == .json ? .quiet : .auto))
+            let (layerCache, cacheNotice) = try cache.open()
             let display = ProgressDisplay(mode: mode)
+            if let cacheNotice { display.handle(.cacheNotice(cacheNotice)) }
             let registryOptions = try registry.options(destinations: plan.destinations)
             let builder = Builder(plan: plan, registryOptions: registryOptions, concurrency: jobs,
-                                  events: { display.handle($0) })
+                                  layerCache: layerCache, events: { display.handle($0) })
             let result: BuildResult
             do { result = try await Interrupt.cancellingOnSignal { try await builder.run() } } catch {
                 display.finish()

@@ -29,7 +29,9 @@ extension BuildResult {
             lines.append("  \(p.platform.padding(toLength: width, withPad: " ", startingAt: 0))\(version)\(features)  manifest \(p.manifest)")
             lines.append("  \(String(repeating: " ", count: width))  base \(p.base)")
         }
-        lines.append("layers built: \(layersBuilt); blobs uploaded: \(transfer.blobsUploaded) (\(transfer.bytesUploaded) bytes), already present: \(transfer.blobsSkipped), mounted: \(transfer.blobsMounted), foreign layers left out: \(transfer.foreignLayersSkipped)")
+        for d in upToDate { lines.append("\(d): up to date, nothing sent") }
+        let cached = layers.filter { $0.cache == "hit" }.count
+        lines.append("layers built: \(layersBuilt)\(cached > 0 ? ", from cache: \(cached)" : ""); blobs uploaded: \(transfer.blobsUploaded) (\(transfer.bytesUploaded) bytes), already present: \(transfer.blobsSkipped), mounted: \(transfer.blobsMounted), foreign layers left out: \(transfer.foreignLayersSkipped)")
         return lines.joined(separator: "\n")
     }
 }

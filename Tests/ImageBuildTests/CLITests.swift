@@ -15,9 +15,19 @@ import TestSupport
         return Fixtures.repoPath(".build/debug/winimg")
     }()
 
-    static func winimg(_ args: [String], in directory: String? = nil) async throws -> ProcessResult {
+    /// Runs the binary. The layer cache goes to a fresh directory removed afterwards (never the
+    /// user's ~/.cache) unless `environment` sets `XDG_CACHE_HOME`.
+    static func winimg(_ args: [String], in directory: String? = nil, environment: [String: String] = [:]) async throws -> ProcessResult {
         var env = ProcessInfo.processInfo.environment
         env["SOURCE_DATE_EPOCH"] = nil
+        env.merge(environment) { _, new in new }
+        var cacheHome: TempDir?
+        if environment["XDG_CACHE_HOME"] == nil {
+            let dir = try TempDir(prefix: "winimg-xdg")
+            cacheHome = dir
+            env["XDG_CACHE_HOME"] = dir.path
+        }
+        defer { cacheHome?.remove() }
         if let directory {
             return try await TestSupport.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory, winimg] + args, environment: env)
         }
@@ -145,6 +155,7 @@ import TestSupport
             let noConfig = try TempDir()   // no stored credentials from the machine
             defer { noConfig.remove() }
             env["DOCKER_CONFIG"] = noConfig.path
+            env["XDG_CACHE_HOME"] = noConfig.path  // the layer cache stays out of the user's ~/.cache
 
             // 1. --username + --password-stdin.
             let piped = try await TestSupport.run("/bin/sh", ["-c", "printf %s \"$PW\" | \"$0\" \"$@\"", CLITests.winimg,
@@ -199,6 +210,7 @@ import TestSupport
             var env = ProcessInfo.processInfo.environment
             env["PW"] = password
             env["DOCKER_CONFIG"] = noConfig.path
+            env["XDG_CACHE_HOME"] = noConfig.path  // the layer cache stays out of the user's ~/.cache
             for (i, level) in ["error", "warning", "info", "debug", "trace"].enumerated() {
                 let r = try await TestSupport.run("/bin/sh", ["-c", "printf %s \"$PW\" | \"$0\" \"$@\"", CLITests.winimg,
                                                         "build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"),

@@ -106,6 +106,9 @@ import TestSupport
         LayerOptions(format: .linux, mtime: 1_700_000_000),
         LayerOptions(format: .linux, compressionLevel: 9),
         LayerOptions(format: .linux, compressionLevel: 1),
+        { var o = LayerOptions(format: .linux); o.gzipEncoder = .zlib; return o }(),
+        { var o = LayerOptions(format: .linux); o.compression = .zstd; return o }(),
+        { var o = LayerOptions(format: .linux); o.compression = .zstd; o.zstdLevel = 9; return o }(),
     ])
     func optionChangeMisses(options: LayerOptions) throws {
         let f = try Fixture()

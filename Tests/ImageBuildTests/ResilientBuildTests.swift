@@ -87,7 +87,7 @@ import TestSupport
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: CLITests.winimg)
                 process.arguments = ["build", "-f", Fixtures.repoPath("examples/pause/winimg.yaml"),
-                                     "-t", "\(proxy.host)/e2e/interrupted:1", "-q", "--jobs", "1"]
+                                     "-t", "\(proxy.host)/e2e/interrupted:1", "-q", "--jobs", "1", "--no-cache"]
                 let err = Pipe()
                 process.standardError = err
                 process.standardOutput = FileHandle.nullDevice

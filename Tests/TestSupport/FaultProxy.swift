@@ -73,6 +73,8 @@ public final class FaultProxy: @unchecked Sendable {
         public var date: Date
         /// The `Retry-After` a `.retryAfterDate` fault answered with.
         public var retryAfterSent: String?
+        /// Request body bytes received (set once the request is complete).
+        public var bodyBytes = 0
     }
 
     /// IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
@@ -162,7 +164,19 @@ public final class FaultProxy: @unchecked Sendable {
         }
     }
 
-    private func decide(_ head: HTTPRequestHead) -> Fault? {
+    /// Body bytes of every complete request matching `method` (nil: any) and the `path` pattern.
+    public func bodyBytes(_ method: String?, _ path: String) -> Int {
+        lock.withLock {
+            seen.filter { (method == nil || $0.method == method) && $0.path.range(of: path, options: .regularExpression) != nil }
+                .reduce(0) { $0 + $1.bodyBytes }
+        }
+    }
+
+    private func noteBody(_ bytes: Int, request index: Int) {
+        lock.withLock { if seen.indices.contains(index) { seen[index].bodyBytes = bytes } }
+    }
+
+    private func decide(_ head: HTTPRequestHead) -> (Fault?, Int) {
         let path = String(head.uri.prefix { $0 != "?" })
         let method = head.method.rawValue
         return lock.withLock {
@@ -173,7 +187,7 @@ public final class FaultProxy: @unchecked Sendable {
                 if chosen == nil, rule.occurrences.contains(ruleCounts[index]) { chosen = rule.fault }
             }
             seen.append(Seen(method: method, path: path, headers: head.headers, fault: chosen, time: .now, date: Date(), retryAfterSent: nil))
-            return chosen
+            return (chosen, seen.count - 1)
         }
     }
 
@@ -189,13 +203,14 @@ public final class FaultProxy: @unchecked Sendable {
             var body = ByteBuffer()
             var fault: Fault?
             var received = 0
+            var index = 0
             for try await part in inbound {
                 switch part {
                 case let .head(h):
                     head = h
                     body.clear()
                     received = 0
-                    fault = decide(h)
+                    (fault, index) = decide(h)
                     if case let .retryAfterDate(status, ahead)? = fault {
                         let value = Self.httpDate(Date().addingTimeInterval(Double(ahead)))
                         noteRetryAfter(value)
@@ -212,6 +227,7 @@ public final class FaultProxy: @unchecked Sendable {
                 case .end:
                     guard let request = head else { return }
                     head = nil
+                    noteBody(received, request: index)
                     if case .resetRequest? = fault { return await Self.reset(channel) }
                     guard try await handle(request, body: body, fault: fault, outbound: outbound, channel: channel) else { return }
                 }

@@ -22,7 +22,8 @@ import OCIModel
 public struct LayerCache: Sendable {
     /// Changes whenever the writer's output for the same inputs changes (tar layout, compression
     /// library or framing), so blobs written by an older winimg are not reused.
-    public static let formatRevision = 1
+    /// 2: gzip by libdeflate, one member per 1 MiB block; zstd layers.
+    public static let formatRevision = 2
     /// Default size limit: 10 GiB.
     public static let defaultMaxBytes: Int64 = 10 << 30
 
@@ -84,7 +85,7 @@ public struct LayerCache: Sendable {
             }
         }
 
-        let staging = tmpDir + "/\(getpid())-\(UUID().uuidString.prefix(8)).tar.gz"
+        let staging = tmpDir + "/\(getpid())-\(UUID().uuidString.prefix(8)).\(options.compression.fileExtension)"
         var layer: BuiltLayer
         do { layer = try build(staging) } catch {
             unlink(staging)

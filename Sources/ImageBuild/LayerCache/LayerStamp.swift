@@ -56,12 +56,18 @@ struct LayerStamp: Hashable, Sendable {
         hex = hasher.finalize().encoded
     }
 
-    /// Every option that changes the layer's bytes, by name (the thread count does not: block
-    /// boundaries are fixed input offsets).
+    /// Every option that changes the layer's bytes, by name (the thread count does not: gzip block
+    /// boundaries are fixed input offsets and zstd's jobs do not depend on the worker count).
     static func optionFields(_ o: LayerOptions) -> [(String, String)] {
-        [("format", o.format.rawValue),
-         ("mtime", String(o.mtime)),
-         ("compression", "gzip"),
-         ("compressionLevel", String(o.compressionLevel))]
+        var fields = [("format", o.format.rawValue),
+                      ("mtime", String(o.mtime)),
+                      ("compression", o.compression.rawValue)]
+        switch o.compression {
+        case .gzip:
+            fields += [("gzipEncoder", o.gzipEncoder.rawValue), ("compressionLevel", String(o.compressionLevel))]
+        case .zstd:
+            fields += [("zstdLevel", String(o.zstdLevel))]
+        }
+        return fields
     }
 }
