@@ -19,16 +19,18 @@ struct Options {
     var baseMiB = 112
     /// Size of P3's generated file in MiB.
     var bigMiB = 1024
+    /// Size of P4's application payload in MiB (added to every platform).
+    var appMiB = 128
     /// `--concurrency` passed to winimg (nil: its default).
     var concurrency: Int?
     /// Contenders to skip, by name prefix (e.g. `--skip peer`), for quick iterations.
     var skip: [String] = []
 
-    static let allSuites = ["p1", "p2", "p3"]
+    static let allSuites = ["p1", "p2", "p3", "p4"]
 
     static let usage = """
-        winimg-bench [--suite p1|p2|p3|all] [--runs N] [--out FILE.json] [--corpus DIR] [--data DIR]
-                     [--winimg PATH] [--base-mib N] [--big-mib N] [--concurrency N] [--skip PREFIX]
+        winimg-bench [--suite p1|p2|p3|p4|all] [--runs N] [--out FILE.json] [--corpus DIR] [--data DIR]
+                     [--winimg PATH] [--base-mib N] [--big-mib N] [--app-mib N] [--concurrency N] [--skip PREFIX]
         """
 
     init(_ args: [String]) {
@@ -56,6 +58,7 @@ struct Options {
             case "--winimg": winimg = value()
             case "--base-mib": baseMiB = number(value())
             case "--big-mib": bigMiB = number(value())
+            case "--app-mib": appMiB = number(value())
             case "--concurrency": concurrency = number(value())
             case "--skip": skip.append(value())
             case "-h", "--help": print(Options.usage); exit(0)

@@ -113,8 +113,8 @@ enum SuiteP2 {
     }
 
     /// Whether the pushed tag is an index with one entry per platform (read past the proxy).
-    static func isIndex(registry: BenchRegistry, platforms: Int) -> Bool {
-        (registry.manifest("\(repository):\(tag)")?["manifests"] as? [[String: Any]])?.count == platforms
+    static func isIndex(registry: BenchRegistry, platforms: Int, reference: String = "\(repository):\(tag)") -> Bool {
+        (registry.manifest(reference)?["manifests"] as? [[String: Any]])?.count == platforms
     }
 
     static func makeRow(contender: String, scenario: String, samples: [(Measure.Sample, TransferCounts)],
