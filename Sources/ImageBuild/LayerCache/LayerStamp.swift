@@ -14,7 +14,7 @@ import OCIModel
 /// It covers the writer's output revision, every layer option that changes the bytes (format,
 /// entry mtime, compression), and per entry its container path, mode and kind: for host files the
 /// path, size, modification time (nanoseconds) and mode as `stat` (following links, as the writer
-/// does) sees them; for inline data a hash of the bytes; for links the target. Equal stamps mean
+/// does) sees them; for inline data a hash of the bytes; for symbolic and hard links the target. Equal stamps mean
 /// the writer would produce the same blob, so a remembered blob can stand in for a rebuild.
 struct LayerStamp: Hashable, Sendable {
     /// Hex SHA-256 of the canonical description, used as the record's file name.
@@ -43,6 +43,8 @@ struct LayerStamp: Hashable, Sendable {
                 add("dir")
             case let .symlink(target):
                 add("link"); add(target)
+            case let .hardlink(target):
+                add("hardlink"); add(target)
             case let .data(bytes):
                 add("data"); add(SHA256Digest.of(bytes).description)
             case let .file(source):
