@@ -80,6 +80,13 @@ final class CountingProxy: @unchecked Sendable {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
             guard upstream >= 0, connected == 0 else { close(client); if upstream >= 0 { close(upstream) }; continue }
+            // Forward each chunk at once, as the endpoints themselves do (Go and NIO both set
+            // TCP_NODELAY): with Nagle on, a response written in two pieces waits for the peer's
+            // delayed ACK, which added tens of milliseconds per request to every contender.
+            var one: Int32 = 1
+            for fd in [client, upstream] {
+                setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
             // Both directions done → close both sockets (the second pump to finish does it).
             let finished = Countdown(2) { close(client); close(upstream) }
             Thread.detachNewThread { [self] in

@@ -98,7 +98,8 @@ enum SuiteP2 {
     }
 
     static func winimgCommand(_ options: Options, inputs: Bases.P2Inputs, host: String, registryBases: Bool) -> String {
-        var c = "'\(options.winimg)' build --format json --progress quiet --insecure-registry \(host)"
+        // --no-cache: every run builds its layers, as the peer does (P4 measures the cache).
+        var c = "'\(options.winimg)' build --format json --progress quiet --no-cache --insecure-registry \(host)"
         if let jobs = options.concurrency { c += " --jobs \(jobs)" }
         for base in inputs.bases {
             c += " --platform windows/amd64:\(base.release.name)"

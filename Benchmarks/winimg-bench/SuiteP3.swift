@@ -19,7 +19,7 @@ enum SuiteP3 {
 
         var contenders: [(name: String, command: (String) -> String)] = []
         let winimg = { (jobs: Int?) in { (host: String) in
-            "'\(options.winimg)' build --format json --progress quiet --insecure-registry \(host)"
+            "'\(options.winimg)' build --format json --progress quiet --no-cache --insecure-registry \(host)"
                 + (jobs.map { " --jobs \($0)" } ?? "")
                 + " --platform linux/amd64 --base linux=scratch --add '\(big):/big.bin' -t \(host)/big:1"
         } }
