@@ -82,33 +82,3 @@ final class LibdeflateGzipWriter {
 }
 
 extension LibdeflateGzipWriter: LayerCompressor {}
-
-/// One libdeflate compressor (its own match-finder state); one per thread.
-final class LibdeflateBlockCompressor: BlockCompressor, @unchecked Sendable {
-    private let compressor: OpaquePointer
-
-    init(level: Int32) throws {
-        guard let c = libdeflate_alloc_compressor(level) else {
-            throw LayerBuilderError.compression("libdeflate_alloc_compressor failed at level \(level)")
-        }
-        // A block's output buffer must hold libdeflate's worst case, so one call always suffices.
-        guard libdeflate_gzip_compress_bound(c, deflateBlockSize) <= DeflateBlock.outputCapacity else {
-            libdeflate_free_compressor(c)
-            throw LayerBuilderError.compression("libdeflate's bound exceeds the block output buffer")
-        }
-        compressor = c
-    }
-
-    deinit { libdeflate_free_compressor(compressor) }
-
-    /// Compresses `block.input` into `block.output` as one complete gzip member.
-    func compress(_ block: DeflateBlock) {
-        let n = libdeflate_gzip_compress(compressor, block.input.baseAddress, block.count,
-                                         block.output.baseAddress, block.output.count)
-        if n == 0 {
-            block.error = "libdeflate_gzip_compress found no room for \(block.count) input bytes"
-            return
-        }
-        block.outputCount = n
-    }
-}

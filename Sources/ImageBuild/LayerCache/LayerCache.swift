@@ -23,7 +23,8 @@ public struct LayerCache: Sendable {
     /// Changes whenever the writer's output for the same inputs changes (tar layout, compression
     /// library or framing), so blobs written by an older winimg are not reused.
     /// 2: gzip by libdeflate, one member per 1 MiB block; zstd layers.
-    public static let formatRevision = 2
+    /// 3: incompressible 64 KiB segments stored (own gzip members).
+    public static let formatRevision = 3
     /// Default size limit: 10 GiB.
     public static let defaultMaxBytes: Int64 = 10 << 30
 
