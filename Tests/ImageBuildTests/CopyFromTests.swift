@@ -6,14 +6,15 @@ import Testing
 import TestSupport
 @testable import ImageBuild
 
-/// `copy-from`: files streamed out of a Server Core-like image on the real registry (a 24 MiB
-/// base layer with a hard link and an update layer that replaces and deletes files), whiteouts
-/// and Windows case rules honoured, and a second build served from the cache without reading a
-/// layer byte. The same script makes the ≥200 MB source of the RSS benchmark (BENCHMARKS.md).
+/// `copy-from`: files streamed out of a Server Core-like image on the real registry (a 208 MiB
+/// incompressible base layer — 218 MB of gzip — with a hard link, and an update layer that
+/// replaces and deletes files), whiteouts and Windows case rules honoured, and a second build
+/// served from the cache without reading a layer byte. The other cases use a 24 MiB base layer.
+/// Peak memory while streaming is measured by Benchmarks/copy-from-rss.py (BENCHMARKS.md).
 @Suite struct CopyFromTests {
-    static func fixture(_ dir: TempDir) async throws -> String {
+    static func fixture(_ dir: TempDir, baseMiB: Int = 24) async throws -> String {
         let out = dir.file("servercore")
-        let r = try await TestSupport.run("/usr/bin/env", ["python3", Fixtures.repoPath("testdata/copy-from/make-servercore.py"), out, "24"],
+        let r = try await TestSupport.run("/usr/bin/env", ["python3", Fixtures.repoPath("testdata/copy-from/make-servercore.py"), out, "\(baseMiB)"],
                                           timeout: 120)
         guard r.status == 0 else { throw TestSupportError("make-servercore.py: \(r.stderrString)") }
         return out
@@ -31,7 +32,7 @@ import TestSupport
     @Test func filesComeFromTheRegistryImageWithWhiteoutsAndTheCacheMakesTheRebuildFree() async throws {
         let dir = try TempDir()
         defer { CacheDirectory.remove(dir.path) }
-        let layout = try await Self.fixture(dir)
+        let layout = try await Self.fixture(dir, baseMiB: 208)
         try await withTestRegistry { registry in
             try await Skopeo.copyAll(from: "oci:\(layout):ltsc2022", to: "docker://\(registry.host)/servercore:ltsc2022", preserveDigests: true)
             let source = "\(registry.host)/servercore:{release}"
@@ -43,7 +44,7 @@ import TestSupport
             spec.insecureRegistries = [registry.host]
             let first = try await Support.build(spec, environment: env)
             #expect(first.copyFrom.files == 4 && first.copyFrom.cacheHits == 0)
-            #expect(first.copyFrom.layerBytesRead > 20 << 20, "the glob needs the whole base layer: \(first.copyFrom)")
+            #expect(first.copyFrom.layerBytesRead > 200 << 20, "the glob needs the whole base layer: \(first.copyFrom)")
 
             let layer = OCILayout(root: dir.file("out1")).blobPath(try Digest(try #require(first.platforms[0].newLayer)))
             func content(_ name: String) throws -> String? {
