@@ -8,9 +8,12 @@ import RegistryClient
 public struct CopySpec: Sendable, Equatable {
     /// Source image: registry reference or `oci:DIR[:TAG]`; templates allowed (`{release}`).
     public var image: String
-    /// Paths in the source image (`/`-separated); `*`, `?` and `[…]` match within one name.
+    /// Paths in the source image (`/`-separated): a file, a directory (its whole tree), or a
+    /// pattern where `*`, `?` and `[…]` match within one name and `**` any number of names.
     public var paths: [String]
-    /// Container folder (ending in `/`) or, for one exact path, file name; nil keeps each path.
+    /// Container folder that each path lands in by its own name (a directory with its tree, a
+    /// pattern with what its wildcards matched); for one exact path without a trailing `/`, its
+    /// new name. Nil keeps each path where it is in the source.
     public var destination: String?
     /// Platform selector this entry is limited to; nil = all.
     public var only: String?
@@ -60,7 +63,8 @@ public struct CopyPlan: Sendable, Hashable {
 struct CopyFromImages {
     let cacheRoot: String
     let created: String
-    static let cacheVersion = "1"
+    /// 2: directory trees (`CachedFile.directory`) and `**`.
+    static let cacheVersion = "2"
 
     struct Outcome {
         var entries: [LayerEntry]
@@ -107,10 +111,11 @@ struct CopyFromImages {
             let missing = search.missing
             if !missing.isEmpty {
                 let list = missing.map { p, why in "/\(p)" + (why.map { " (\($0))" } ?? "") }.joined(separator: ", ")
-                throw BuildError.copySource(image: copy.image.description, reason: "not found in its \(layers.count) layer(s): \(list); check the path (Windows paths start at C:\\ as /, e.g. /Windows/System32/netapi32.dll)")
+                throw BuildError.copySource(image: copy.image.description, reason: "not found in its \(layers.count) layer(s): \(list); check the path (Windows paths start at C:\\ as /, e.g. /Windows/System32/netapi32.dll or the folder /Windows/System32/WindowsPowerShell)")
             }
             let files = search.found.values.sorted { $0.path < $1.path }.map { f in
-                CachedFile(path: f.path, request: f.request, file: f.file.map { String($0.dropFirst(tmp.count + 1)) }, symlink: f.symlink, mode: f.mode)
+                CachedFile(path: f.path, request: f.request, file: f.file.map { String($0.dropFirst(tmp.count + 1)) }, symlink: f.symlink,
+                           mode: f.mode, directory: f.isDirectory ? true : nil)
             }
             try CacheFiles.write(JSONEncoder().encode(files), to: tmp + "/index.json")
             if rename(tmp, final) != 0 { CacheDirectory.remove(tmp) }
@@ -141,18 +146,9 @@ struct CopyFromImages {
         return (s, pending, read + end.bytes)
     }
 
-    /// Layer entries at their destinations.
+    /// Layer entries at their destinations (see `CopyPlacement`).
     private func place(_ files: [CachedFile], search: LayerSearch, copy: CopyPlan) throws -> [LayerEntry] {
-        let exactOne = search.requests.count == 1 && !search.requests[0].contains { "*?[".contains($0) }
-        return files.map { f in
-            var dst = "/" + f.path
-            if let d = copy.destination {
-                let name = (f.path as NSString).lastPathComponent
-                dst = d.hasSuffix("/") ? d + name : (exactOne ? d : d + "/" + name)
-            }
-            if let target = f.symlink { return LayerEntry(path: dst, kind: .symlink(target: target), mode: 0o777) }
-            return LayerEntry(path: dst, kind: .file(source: f.file ?? ""), mode: f.mode == 0 ? 0o755 : f.mode)
-        }
+        try CopyPlacement(search: search, destination: copy.destination, image: copy.image.description).entries(for: files)
     }
 }
 
@@ -163,6 +159,8 @@ struct CachedFile: Codable {
     var file: String?
     var symlink: String?
     var mode: UInt32
+    /// A directory of a requested tree (nil: not one, as in version 1 entries).
+    var directory: Bool?
 
     func resolved(in dir: String) -> CachedFile {
         var c = self

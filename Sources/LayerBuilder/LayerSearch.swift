@@ -1,14 +1,15 @@
 import CArchive
 import Foundation
 
-/// Finds named files in an image's layers, read as streams, newest layer first.
+/// Finds named files and directory trees in an image's layers, read as streams, newest layer first.
 ///
 /// Reading top-down, the first layer that has a path wins (later layers are older), and a
 /// whiteout (`.wh.NAME`, or `.wh..wh..opq` for a whole directory) hides the path from the layers
-/// below it, so the result is what the image's file system shows. Windows layers are read under
-/// their `Files/` root with case-insensitive names; hard links (common in Windows base layers)
-/// are resolved to their target's content with a second pass over the same layer when the
-/// target was not kept on the first one.
+/// below it, so the result is what the image's file system shows. A request naming a directory
+/// takes everything below it (files, links, directories), merged over all layers the same way.
+/// Windows layers are read under their `Files/` root with case-insensitive names; hard links
+/// (common in Windows base layers) are resolved to their target's content with a second pass
+/// over the same layer when the target was not kept on the first one.
 public struct LayerSearch: Sendable {
     /// One file found, with its content in `staging`.
     public struct Found: Sendable, Hashable {
@@ -21,11 +22,15 @@ public struct LayerSearch: Sendable {
         /// Symbolic link target (Linux layers).
         public var symlink: String?
         public var mode: UInt32
+        /// A directory inside (or at the top of) a requested tree.
+        public var isDirectory = false
     }
 
     public let format: LayerFormat
-    /// The paths asked for, normalised (no leading `/`); may contain `*`, `?`, `[…]`.
+    /// The paths asked for, normalised (no leading `/`; a trailing `/` kept: only a directory
+    /// answers it); may contain `*`, `?`, `[…]` and `**`.
     public let requests: [String]
+    let parsed: [Request]
     public private(set) var found: [String: Found] = [:]
     /// Layer bytes read over all passes (compressed), for reporting.
     public var bytesRead: Int64 = 0
@@ -33,52 +38,95 @@ public struct LayerSearch: Sendable {
     private var hidden = Set<String>()
     private var opaque = Set<String>()
     private var hiddenRequests: [String: String] = [:]
+    /// Exact requests found to be directories: older layers may still add to their trees.
+    private var trees = Set<Int>()
+    private let exactKeys: Set<String>
+    private let folderKeys: Set<String>
     private let globs: Bool
     private var counter = 0
 
     /// - Throws: `LayerBuilderError.invalidPath` for a request with `..` or nothing in it.
     public init(format: LayerFormat, requests: [String]) throws {
         self.format = format
-        self.requests = try requests.map { raw in
-            let parts = raw.split(separator: "/").filter { $0 != "." }
-            guard !parts.isEmpty, !parts.contains("..") else {
-                throw LayerBuilderError.invalidPath(raw, reason: "name a file inside the source image, e.g. /Windows/System32/netapi32.dll")
-            }
-            return parts.joined(separator: "/")
-        }
-        globs = self.requests.contains { $0.contains { "*?[".contains($0) } }
-        remaining = Set(self.requests.filter { !$0.contains { "*?[".contains($0) } }.map { format == .windows ? $0.uppercased() : $0 })
+        let parsed = try requests.map(Request.init)
+        let keys = parsed.map { format == .windows ? $0.text.uppercased() : $0.text }
+        self.parsed = parsed
+        self.requests = parsed.map { $0.text + ($0.directoryOnly ? "/" : "") }
+        globs = parsed.contains(where: \.isPattern)
+        remaining = Set(parsed.indices.filter { !parsed[$0].isPattern && !parsed[$0].directoryOnly }.map { keys[$0] })
+        trees = Set(parsed.indices.filter { parsed[$0].directoryOnly })
+        folderKeys = Set(parsed.indices.filter { parsed[$0].directoryOnly }.map { keys[$0] })
+        exactKeys = Set(parsed.indices.filter { !parsed[$0].isPattern }.map { keys[$0] })
     }
 
-    /// True when every request is answered and none is a pattern: no older layer can change the result.
-    public var isComplete: Bool { !globs && remaining.isEmpty }
+    /// True when no older layer can change the result: every exact path is answered, none is a
+    /// pattern, and every requested tree is sealed by a whiteout or opaque directory already read.
+    public var isComplete: Bool {
+        !globs && remaining.isEmpty && trees.allSatisfy { isHidden(key(parsed[$0].text) + "/*") }
+    }
+
+    /// How many leading names of `requests[i]` a destination folder replaces (see `Request.anchor`).
+    public func anchor(of i: Int) -> Int { parsed[i].anchor }
+
+    /// Whether `requests[i]` is one exact path (a file, or a directory with its tree).
+    public func isExact(_ i: Int) -> Bool { !parsed[i].isPattern }
 
     /// Requests without a match, each with why (`nil`: absent; else the whiteout that removed it).
     public var missing: [(String, String?)] {
-        requests.enumerated().filter { i, r in !found.values.contains { $0.request == i } }
-            .map { _, r in (r, hiddenRequests[key(r)]) }
+        let answered = Set(found.values.map(\.request))
+        return requests.indices.filter { i in !answered.contains(i) && !found.values.contains { answers(i, $0) } }.map { i in
+            (requests[i], hiddenRequests[key(parsed[i].text)])
+        }
     }
 
     private func key(_ p: String) -> String { format == .windows ? p.uppercased() : p }
 
+    /// Hidden by a newer layer: whited out, below an opaque directory or a whiteout, or below a
+    /// path a newer layer made a file.
     private func isHidden(_ k: String) -> Bool {
         if hidden.contains(k) { return true }
         var prefix = Substring(k)
         while let slash = prefix.lastIndex(of: "/") {
             prefix = prefix[..<slash]
-            if hidden.contains(String(prefix)) || opaque.contains(String(prefix)) { return true }
+            let p = String(prefix)
+            if hidden.contains(p) || opaque.contains(p) { return true }
+            if let f = found[p], !f.isDirectory { return true }
         }
         return false
     }
 
-    private func match(_ path: String) -> Int? {
+    /// How `path` answers request `i`: `.exact` (the path itself), `.inside` (in its tree) or nil.
+    private enum Answer { case exact, inside }
+
+    private func answer(_ i: Int, _ path: String, k: String) -> Answer? {
+        let r = parsed[i]
+        if r.isPattern {
+            return r.matches(path.split(separator: "/"), caseFold: format == .windows) ? .exact : nil
+        }
+        let rk = key(r.text)
+        if k == rk { return .exact }
+        return k.count > rk.count && k.hasPrefix(rk) && k[k.index(k.startIndex, offsetBy: rk.count)] == "/" ? .inside : nil
+    }
+
+    /// Whether a found entry (taken for another request) also answers request `i`.
+    private func answers(_ i: Int, _ f: Found) -> Bool {
+        switch answer(i, f.path, k: key(f.path)) {
+        case nil: return false
+        case .inside: return true
+        case .exact: return parsed[i].isPattern ? !f.isDirectory : (f.isDirectory || !parsed[i].directoryOnly)
+        }
+    }
+
+    /// The first request `path` answers, as a file (or link) or, when `directory`, as a tree
+    /// member. Patterns take files and links only; a directory answers exact requests only.
+    private func match(_ path: String, directory: Bool) -> (Int, Answer)? {
         let k = key(path)
-        for (i, r) in requests.enumerated() {
-            if r.contains(where: { "*?[".contains($0) }) {
-                if fnmatch(r, path, FNM_PATHNAME | (format == .windows ? 1 << 4 /* FNM_CASEFOLD */ : 0)) == 0 { return i }
-            } else if key(r) == k {
-                return i
-            }
+        for i in parsed.indices {
+            guard let a = answer(i, path, k: k) else { continue }
+            if parsed[i].isPattern && directory { continue }
+            // A file at a path asked for with a trailing `/` does not answer it.
+            if a == .exact && parsed[i].directoryOnly && !directory { continue }
+            return (i, a)
         }
         return nil
     }
@@ -146,14 +194,25 @@ public struct LayerSearch: Sendable {
                 if base == ".wh..wh..opq" { newOpaque.insert(parent) } else {
                     let gone = (parent.isEmpty ? "" : parent + "/") + key(String(base.dropFirst(4)))
                     newHidden.insert(gone)
-                    if remaining.contains(gone) { hiddenRequests[gone] = "\(layer) deletes it (\(name))" }
+                    if exactKeys.contains(gone), found[gone] == nil {
+                        hiddenRequests[gone] = "\(layer) deletes it (\(name))"
+                    }
                 }
                 continue
             }
             // Taken by a newer layer: hidden here. Repeated in this layer: the later member wins.
+            let isDirectory = type == 0o040000 && hardlink == nil
+            if !isDirectory, folderKeys.contains(k), found[k] == nil, !isHidden(k) {
+                throw LayerBuilderError.invalidPath("/" + path + "/", reason: "it is a file in \(layer), not a folder; drop the trailing / to copy the file")
+            }
             guard found[k] == nil || thisLayer.contains(k), !isHidden(k),
-                  let request = match(path) else { continue }
+                  let matched = match(path, directory: isDirectory) else { continue }
+            let (request, how) = matched
             let mode = UInt32(archive_entry_perm(e))
+            if isDirectory || how == .inside {
+                // The request names a directory: its whole tree, from every layer.
+                if remaining.remove(key(parsed[request].text)) != nil { trees.insert(request) }
+            }
             if let hardlink {
                 guard let target = containerPath(hardlink) else {
                     throw LayerBuilderError.invalidHardLink(path: name, target: hardlink, reason: "the target is outside the layer's file tree")
@@ -172,14 +231,18 @@ public struct LayerSearch: Sendable {
             } else if type == 0o120000 {
                 let target = archive_entry_symlink(e).map { String(cString: $0) } ?? ""
                 guard format == .linux else {
-                    throw LayerBuilderError.invalidHardLink(path: "/" + path, target: target, reason: "it is a symbolic link in a Windows layer; name the file it points to instead")
+                    let fix = how == .inside ? "copy the rest of the folder with paths or globs that leave it out, and the file it points to on its own"
+                                             : "name the file it points to instead"
+                    throw LayerBuilderError.invalidHardLink(path: "/" + path, target: target, reason: "it is a symbolic link in a Windows layer; \(fix)")
                 }
                 found[k] = Found(path: path, request: request, file: nil, symlink: target, mode: 0o777)
+            } else if isDirectory {
+                found[k] = Found(path: path, request: request, file: nil, mode: mode, isDirectory: true)
             } else {
                 continue
             }
             thisLayer.insert(k)
-            remaining.remove(k)
+            if !isDirectory, how == .exact { remaining.remove(k) }
             // Pending hard links do not keep this pass going: their targets come earlier in the
             // tar, so the second pass stops at the last of them too.
             if isComplete { stoppedEarly = true; break }
