@@ -87,8 +87,8 @@ extension BuildSpec {
         "required": ["image", "paths"],
         "properties": {
           "image": { "$ref": "#/definitions/location" },
-          "paths": { "$ref": "#/definitions/stringOrList", "description": "Paths in the source image; * ? [..] match within one name." },
-          "dst": { "type": "string", "minLength": 1, "description": "Container folder (ending in /), or file name for one exact path; default: the same path." },
+          "paths": { "$ref": "#/definitions/stringOrList", "description": "Paths in the source image: a file, a folder (its whole tree) or a pattern; * ? [..] match within one name, ** any number of folders." },
+          "dst": { "type": "string", "minLength": 1, "description": "Container folder each path lands in under its own name (a folder with its tree); for one exact path without a trailing /, its new name (a folder's contents land there); default: the same path." },
           "only": { "type": "string", "description": "Platform selector this entry is limited to." }
         }
       }

@@ -39,7 +39,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: .customLong("add"), help: "Host file or directory to add: SRC:DST, with {os} {arch} {variant} {exe} {release} {build}. Repeatable.")
     var add: [String] = []
 
-    @Option(name: .customLong("copy-from"), help: "Files from another image's layers: image=REF,path=P[,path=P2][,dst=D][,only=SELECTOR]; REF may use {release}. Repeatable.")
+    @Option(name: .customLong("copy-from"), help: "Files or whole folders from another image's layers: image=REF,path=P[,path=P2][,dst=D][,only=SELECTOR]; P is a file, a folder (its tree) or a pattern (* ? [..], ** for any folders); REF may use {release}. Repeatable.")
     var copyFrom: [String] = []
 
     @Option(name: .customLong("add-windows"), help: "Like --add, for Windows platforms only.")
