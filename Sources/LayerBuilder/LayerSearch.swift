@@ -31,6 +31,8 @@ public struct LayerSearch: Sendable {
     /// answers it); may contain `*`, `?`, `[…]` and `**`.
     public let requests: [String]
     let parsed: [Request]
+    /// `parsed` texts as compared (upper case in Windows layers).
+    private let requestKeys: [String]
     public private(set) var found: [String: Found] = [:]
     /// Layer bytes read over all passes (compressed), for reporting.
     public var bytesRead: Int64 = 0
@@ -51,6 +53,7 @@ public struct LayerSearch: Sendable {
         let parsed = try requests.map(Request.init)
         let keys = parsed.map { format == .windows ? $0.text.uppercased() : $0.text }
         self.parsed = parsed
+        requestKeys = keys
         self.requests = parsed.map { $0.text + ($0.directoryOnly ? "/" : "") }
         globs = parsed.contains(where: \.isPattern)
         remaining = Set(parsed.indices.filter { !parsed[$0].isPattern && !parsed[$0].directoryOnly }.map { keys[$0] })
@@ -62,7 +65,7 @@ public struct LayerSearch: Sendable {
     /// True when no older layer can change the result: every exact path is answered, none is a
     /// pattern, and every requested tree is sealed by a whiteout or opaque directory already read.
     public var isComplete: Bool {
-        !globs && remaining.isEmpty && trees.allSatisfy { isHidden(key(parsed[$0].text) + "/*") }
+        !globs && remaining.isEmpty && trees.allSatisfy { isHidden(requestKeys[$0] + "/*") }
     }
 
     /// How many leading names of `requests[i]` a destination folder replaces (see `Request.anchor`).
@@ -75,7 +78,7 @@ public struct LayerSearch: Sendable {
     public var missing: [(String, String?)] {
         let answered = Set(found.values.map(\.request))
         return requests.indices.filter { i in !answered.contains(i) && !found.values.contains { answers(i, $0) } }.map { i in
-            (requests[i], hiddenRequests[key(parsed[i].text)])
+            (requests[i], hiddenRequests[requestKeys[i]])
         }
     }
 
@@ -103,7 +106,7 @@ public struct LayerSearch: Sendable {
         if r.isPattern {
             return r.matches(path.split(separator: "/"), caseFold: format == .windows) ? .exact : nil
         }
-        let rk = key(r.text)
+        let rk = requestKeys[i]
         if k == rk { return .exact }
         return k.count > rk.count && k.hasPrefix(rk) && k[k.index(k.startIndex, offsetBy: rk.count)] == "/" ? .inside : nil
     }
@@ -211,7 +214,7 @@ public struct LayerSearch: Sendable {
             let mode = UInt32(archive_entry_perm(e))
             if isDirectory || how == .inside {
                 // The request names a directory: its whole tree, from every layer.
-                if remaining.remove(key(parsed[request].text)) != nil { trees.insert(request) }
+                if remaining.remove(requestKeys[request]) != nil { trees.insert(request) }
             }
             if let hardlink {
                 guard let target = containerPath(hardlink) else {

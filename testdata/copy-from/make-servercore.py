@@ -6,7 +6,7 @@ Layer 1 (base, Windows layout): Hives/, Files/Windows/System32/{ntdsapi.dll, nlt
 en-US/nltest.exe.mui, old.dll, gone.dll}, Files/Windows/WinSxS/netapi32.dll with
 System32/netapi32.dll a hard link to it, the tree PS = System32/WindowsPowerShell/v1.0 (TREE
 below: powershell.exe a hard link to WinSxS/powershell.exe, profile.ps1, remove.ps1,
-en-US/powershell.exe.mui, Modules/Old/old.psm1, Modules/Cache/stale.txt, the empty folder Empty),
+NLTEST.EXE (System32/nltest.exe but for case), en-US/powershell.exe.mui, Modules/Old/old.psm1, Modules/Cache/stale.txt, the empty folder Empty),
 then Files/Windows/WinSxS/big.bin: BIG_MIB (default 24) MiB of incompressible bytes, last, so a
 search that stops early never reads it.
 Layer 2 (update): System32/old.dll replaced, System32/.wh.gone.dll deleting gone.dll; in PS:
@@ -45,6 +45,7 @@ TREE = {
     PS + "en-US/powershell.exe.mui": b"powershell mui\n",
     PS + "Modules/Old/old.psm1": b"whole folder removed by the update\n",
     PS + "Modules/Cache/stale.txt": b"hidden by the opaque folder\n",
+    PS + "NLTEST.EXE": b"another nltest\n",
 }
 POWERSHELL = b"powershell from servercore\n"
 TREE_UPDATED = {PS + "profile.ps1": b"profile v2\n", PS + "Modules/Cache/fresh.txt": b"fresh\n"}
