@@ -82,7 +82,8 @@ public struct Builder: Sendable {
         for i in prepared.platforms.indices {
             for copy in prepared.platforms[i].copies {
                 let outcome = try await copier.entries(for: copy, platform: prepared.platforms[i].platform, pool: pool)
-                prepared.platforms[i].entries += outcome.entries
+                prepared.platforms[i].entries = CopyPlacement.merge(outcome.entries, into: prepared.platforms[i].entries,
+                                                                    windows: prepared.platforms[i].platform.os == "windows")
                 copyStats.files += outcome.entries.count
                 copyStats.layerBytesRead += outcome.layerBytesRead
                 if outcome.cached { copyStats.cacheHits += 1 }

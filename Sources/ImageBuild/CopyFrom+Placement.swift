@@ -47,6 +47,18 @@ struct CopyPlacement {
         return out
     }
 
+    /// `copied` appended to a platform's `entries`, less the folders an earlier entry already
+    /// makes (an added folder, another copy's tree): the folder is kept as that entry made it and
+    /// the trees merge, where two directory entries with different modes would be refused.
+    static func merge(_ copied: [LayerEntry], into entries: [LayerEntry], windows: Bool) -> [LayerEntry] {
+        func key(_ path: String) -> String {
+            let p = path.split(separator: "/").joined(separator: "/")
+            return windows ? p.uppercased() : p
+        }
+        let folders = Set(entries.filter { $0.kind == .directory }.map { key($0.path) })
+        return entries + copied.filter { $0.kind != .directory || !folders.contains(key($0.path)) }
+    }
+
     private var renamesOne: Bool {
         search.requests.count == 1 && search.isExact(0) && destination.map { !$0.hasSuffix("/") } == true
     }

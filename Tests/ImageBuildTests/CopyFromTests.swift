@@ -234,6 +234,21 @@ import TestSupport
         #expect(try Self.tree(result, out: dir.file("out"), under: "Files/c/").files == ["Cache/fresh.txt": "fresh\n"])
     }
 
+    @Test func anAddedFolderAndACopiedTreeMerge() async throws {
+        let dir = try TempDir()
+        defer { CacheDirectory.remove(dir.path) }
+        let layout = try await Self.fixture(dir)
+        // A host folder whose mode differs from the copied Modules folder's: one folder, both contents.
+        let host = dir.file("mine")
+        try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try Data("mine\n".utf8).write(to: URL(fileURLWithPath: host + "/Mine.psm1"))
+        var spec = Self.spec(source: "oci:\(layout):ltsc2022", paths: ["/Windows/System32/WindowsPowerShell"], dst: "/Windows/System32/", out: dir.file("out"))
+        spec.files = [FileSpec(source: host, destination: "/Windows/System32/WindowsPowerShell/v1.0/Modules")]
+        let result = try await Support.build(spec, environment: ["WINIMG_CACHE_DIR": dir.file("cache")])
+        let got = try Self.tree(result, out: dir.file("out"), under: "Files/Windows/System32/WindowsPowerShell/v1.0/Modules/")
+        #expect(got.files == ["Mine.psm1": "mine\n", "Cache/fresh.txt": "fresh\n"])
+    }
+
     @Test func aLinuxTreeKeepsItsSymlinksAndEmptyFolders() async throws {
         let dir = try TempDir()
         defer { CacheDirectory.remove(dir.path) }
