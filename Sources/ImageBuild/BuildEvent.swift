@@ -38,7 +38,7 @@ public enum BuildEvent: Sendable, Equatable {
         switch self {
         case let .baseResolved(platform, pinned): return "base \(platform): \(pinned)"
         case let .copiedFromImage(platform, image, files, read, cached):
-            return "copy-from \(platform): \(files) file(s) from \(image) " + (cached ? "(cached)" : "(\(ByteCount(read)) of layers read)")
+            return "copy-from \(platform): \(files) entr\(files == 1 ? "y" : "ies") from \(image) " + (cached ? "(cached)" : "(\(ByteCount(read)) of layers read)")
         case let .layerBuilt(format, digest, size, diffID):
             return "built \(format) layer \(digest.short) (\(ByteCount(size)), diffID \(diffID.short))"
         case let .layerCached(format, digest, size, diffID):

@@ -52,6 +52,7 @@ public struct BuildResult: Sendable, Codable, Equatable {
 
 /// What `copy-from` read: files taken, compressed layer bytes streamed, entries served from the cache.
 public struct CopyFromStats: Sendable, Codable, Equatable {
+    /// Layer entries taken: files, links and the folders of copied trees.
     public var files = 0
     public var layerBytesRead: Int64 = 0
     public var cacheHits = 0

@@ -192,6 +192,9 @@ public struct LayerSearch: Sendable {
                 continue
             }
             let base = path.split(separator: "/").last.map(String.init) ?? path
+            // `NAME:STREAM` members are alternate data streams of NAME (e.g. Zone.Identifier),
+            // which a layer built here cannot carry; a copied tree goes without them.
+            if format == .windows, base.contains(":") { continue }
             if base.hasPrefix(".wh.") {
                 let parent = path.contains("/") ? String(k[..<k.lastIndex(of: "/")!]) : ""
                 if base == ".wh..wh..opq" { newOpaque.insert(parent) } else {

@@ -6,7 +6,8 @@ Layer 1 (base, Windows layout): Hives/, Files/Windows/System32/{ntdsapi.dll, nlt
 en-US/nltest.exe.mui, old.dll, gone.dll}, Files/Windows/WinSxS/netapi32.dll with
 System32/netapi32.dll a hard link to it, the tree PS = System32/WindowsPowerShell/v1.0 (TREE
 below: powershell.exe a hard link to WinSxS/powershell.exe, profile.ps1, remove.ps1,
-NLTEST.EXE (System32/nltest.exe but for case), en-US/powershell.exe.mui, Modules/Old/old.psm1, Modules/Cache/stale.txt, the empty folder Empty),
+NLTEST.EXE (System32/nltest.exe but for case), an alternate data stream
+profile.ps1:Zone.Identifier, en-US/powershell.exe.mui, Modules/Old/old.psm1, Modules/Cache/stale.txt, the empty folder Empty),
 then Files/Windows/WinSxS/big.bin: BIG_MIB (default 24) MiB of incompressible bytes, last, so a
 search that stops early never reads it.
 Layer 2 (update): System32/old.dll replaced, System32/.wh.gone.dll deleting gone.dll; in PS:
@@ -120,6 +121,7 @@ def base(tf):
     tf.addfile(link)
     for k, v in TREE.items():
         f(tf, "Files/" + k, v)
+    f(tf, "Files/" + PS + "profile.ps1:Zone.Identifier", b"[ZoneTransfer]\r\nZoneId=3\r\n")
     big(tf, "Files/Windows/WinSxS/big.bin", big_mib)
 
 
