@@ -4,10 +4,12 @@
 usage: Benchmarks/copy-from-rss.py [--winimg PATH] [--big-mib N]
 Generates the Server Core-like source (testdata/copy-from/make-servercore.py) with an N MiB
 (default 256) incompressible file in its base layer, pushes it to a fresh docker-registry on
-127.0.0.1, and runs `winimg build` three times under /usr/bin/time -v, printing wall time, peak
+127.0.0.1, and runs `winimg build` four times under /usr/bin/time -v, printing wall time, peak
 RSS and layer bytes read:
   glob     a pattern (/Windows/System32/en-US/*.mui): every layer read to its end
   exact    exact paths: reading stops at the last one, before the big file
+  tree     a folder (/Windows/System32/WindowsPowerShell) with its tree: every layer read to its
+           end, plus a second pass for a hard link that stops at its target
   cached   the glob build again: served from the cache, no layer read
 """
 import argparse
@@ -68,6 +70,7 @@ try:
 
     build("glob", ["/Windows/System32/ntdsapi.dll", "/Windows/System32/en-US/*.mui"], "glob")
     build("exact", ["/Windows/System32/netapi32.dll", "/Windows/System32/nltest.exe"], "exact")
+    build("tree", ["/Windows/System32/WindowsPowerShell"], "tree")
     build("cached", ["/Windows/System32/ntdsapi.dll", "/Windows/System32/en-US/*.mui"], "cached")
 finally:
     registry.terminate()
