@@ -142,6 +142,29 @@ import TestSupport
         #expect(try f.layer().hit)
     }
 
+    @Test func blobRewrittenInPlaceWithItsOldSizeAndMtimeIsStillCaught() throws {
+        let f = try Fixture()
+        let first = try f.layer()
+        #expect(try f.layer().hit)
+        // Untouched since the last check: the record remembers the blob's state, so hits skip the hash.
+        let stamp = try #require(LayerStamp(entries: f.entries(), options: LayerOptions(format: .linux)))
+        let record = try JSONDecoder().decode(LayerCache.Record.self, from: Data(contentsOf: URL(fileURLWithPath: f.cache.recordPath(stamp))))
+        #expect(record.verified != nil && record.verified == BlobState(path: first.layer.path))
+        // Same size, old modification time put back: only the change time (which cannot be set) moved.
+        var st = stat()
+        #expect(stat(first.layer.path, &st) == 0)
+        let fd = open(first.layer.path, O_WRONLY)
+        #expect(fd >= 0)
+        var byte: UInt8 = 0x5a
+        #expect(pwrite(fd, &byte, 1, off_t(st.st_size / 2)) == 1)
+        close(fd)
+        var times = [st.st_atim, st.st_mtim]
+        #expect(utimensat(AT_FDCWD, first.layer.path, &times, 0) == 0)
+        let again = try f.layer()
+        #expect(!again.hit && f.builds == 2, "a changed blob is hashed and rebuilt: \(again.notices)")
+        #expect(try SHA256Digest.ofFile(at: again.layer.path).digest == first.layer.digest)
+    }
+
     @Test func unreadableRecordIsRebuilt() throws {
         let f = try Fixture()
         _ = try f.layer()

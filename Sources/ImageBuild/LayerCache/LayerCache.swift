@@ -96,7 +96,9 @@ public struct LayerCache: Sendable {
         if rename(staging, final) == 0 {
             layer.path = final
             if let stamp {
-                do { try writeRecord(Record(layer), for: stamp) } catch {
+                var record = Record(layer)
+                record.verified = BlobState(path: final)  // its digest was computed while writing it
+                do { try writeRecord(record, for: stamp) } catch {
                     notices.append("could not remember layer \(layer.digest.short) in \(directory): \(Self.reason(error))")
                 }
             }
@@ -115,6 +117,8 @@ public struct LayerCache: Sendable {
         var diffID: Digest
         var size: Int64
         var uncompressedSize: Int64
+        /// The blob file's state when its digest was last checked (absent in older records).
+        var verified: BlobState?
 
         init(_ l: BuiltLayer) {
             revision = LayerCache.formatRevision
@@ -127,6 +131,9 @@ public struct LayerCache: Sendable {
     func recordPath(_ stamp: LayerStamp) -> String { stampsDir + "/" + stamp.hex + ".json" }
     func blobPath(_ digest: Digest) -> String { blobsDir + "/" + digest.encoded }
 
+    /// The remembered blob for `stamp`. Its content is re-hashed unless the file is provably
+    /// untouched since it was last checked (same inode, size and change time: see `BlobState`),
+    /// so a no-op rebuild does not read every cached layer again.
     func cached(_ stamp: LayerStamp) -> Found {
         guard let data = FileManager.default.contents(atPath: recordPath(stamp)) else { return .absent }
         guard let record = try? JSONDecoder().decode(Record.self, from: data), record.digest.algorithm == "sha256" else {
@@ -140,11 +147,17 @@ public struct LayerCache: Sendable {
             unlink(path)
             return .damaged("blob is \(st.st_size) bytes, expected \(record.size)")
         }
-        guard let actual = try? SHA256Digest.ofFile(at: path), actual.digest == record.digest else {
-            unlink(path)
-            return .damaged("blob content does not match \(record.digest.short)")
+        if record.verified == nil || record.verified != BlobState(st) {
+            guard let actual = try? SHA256Digest.ofFile(at: path), actual.digest == record.digest else {
+                unlink(path)
+                return .damaged("blob content does not match \(record.digest.short)")
+            }
         }
         Self.touch(path)
+        // Touching moved the change time: remember the new state, so the next hit can trust it.
+        var checked = record
+        checked.verified = BlobState(path: path)
+        if checked != record { try? writeRecord(checked, for: stamp) }
         return .found(BuiltLayer(digest: record.digest, diffID: record.diffID, size: record.size,
                                  uncompressedSize: record.uncompressedSize, path: path))
     }
