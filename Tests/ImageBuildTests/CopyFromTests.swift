@@ -217,7 +217,7 @@ import TestSupport
     func treesAndPatternsLandBelowTheDestination(_ p: Placement) async throws {
         let dir = try TempDir()
         defer { CacheDirectory.remove(dir.path) }
-        let layout = try await Self.fixture(dir)
+        let layout = try await Self.fixture(dir, baseMiB: 1)  // placement only: a small base is enough
         let spec = Self.spec(source: "oci:\(layout):ltsc2022", paths: p.paths, dst: p.dst, out: dir.file("out"))
         let result = try await Support.build(spec, environment: ["WINIMG_CACHE_DIR": dir.file("cache")])
         #expect(try Self.tree(result, out: dir.file("out"), under: p.under).files == p.files)
@@ -237,7 +237,7 @@ import TestSupport
     @Test func anAddedFolderAndACopiedTreeMerge() async throws {
         let dir = try TempDir()
         defer { CacheDirectory.remove(dir.path) }
-        let layout = try await Self.fixture(dir)
+        let layout = try await Self.fixture(dir, baseMiB: 1)  // placement only: a small base is enough
         // A host folder whose mode differs from the copied Modules folder's: one folder, both contents.
         let host = dir.file("mine")
         try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -252,7 +252,7 @@ import TestSupport
     @Test func aLinuxTreeKeepsItsSymlinksAndEmptyFolders() async throws {
         let dir = try TempDir()
         defer { CacheDirectory.remove(dir.path) }
-        let layout = try await Self.fixture(dir)
+        let layout = try await Self.fixture(dir, baseMiB: 1)  // placement only: a small base is enough
         var spec = BuildSpec()
         spec.platforms = ["linux/amd64"]
         spec.bases = ["linux": "scratch"]
@@ -281,7 +281,7 @@ import TestSupport
         let c = Self.badTrees[i]
         let dir = try TempDir()
         defer { CacheDirectory.remove(dir.path) }
-        let layout = try await Self.fixture(dir)
+        let layout = try await Self.fixture(dir, baseMiB: 1)  // placement only: a small base is enough
         let spec = Self.spec(source: "oci:\(layout):ltsc2022", paths: c.paths, dst: c.dst, out: dir.file("out"))
         do {
             _ = try await Support.build(spec, environment: ["WINIMG_CACHE_DIR": dir.file("cache")])
