@@ -13,7 +13,8 @@ import OCIModel
 ///
 /// A layer is found by its `LayerStamp` (inputs' paths, sizes, mtimes, modes and the layer options),
 /// which maps to a small record naming the blob by its content digest. On a hit the blob is re-hashed
-/// and used only if it still has that digest; anything else is a miss and the layer is rebuilt.
+/// (unless untouched since its last check, see `BlobState`) and used only if it still has that
+/// digest; anything else is a miss and the layer is rebuilt.
 /// Blobs and records are written under temporary names and renamed into place, so concurrent
 /// builds sharing a directory only ever see complete entries.
 ///
