@@ -82,8 +82,9 @@ public struct Builder: Sendable {
         for i in prepared.platforms.indices {
             for copy in prepared.platforms[i].copies {
                 let outcome = try await copier.entries(for: copy, platform: prepared.platforms[i].platform, pool: pool)
-                prepared.platforms[i].entries = CopyPlacement.merge(outcome.entries, into: prepared.platforms[i].entries,
-                                                                    windows: prepared.platforms[i].platform.os == "windows")
+                prepared.platforms[i].entries = try CopyPlacement.merge(outcome.entries, into: prepared.platforms[i].entries,
+                                                                        windows: prepared.platforms[i].platform.os == "windows",
+                                                                        image: copy.image.description)
                 copyStats.files += outcome.entries.count
                 copyStats.layerBytesRead += outcome.layerBytesRead
                 if outcome.cached { copyStats.cacheHits += 1 }

@@ -49,14 +49,31 @@ struct CopyPlacement {
 
     /// `copied` appended to a platform's `entries`, less the folders an earlier entry already
     /// makes (an added folder, another copy's tree): the folder is kept as that entry made it and
-    /// the trees merge, where two directory entries with different modes would be refused.
-    static func merge(_ copied: [LayerEntry], into entries: [LayerEntry], windows: Bool) -> [LayerEntry] {
-        func key(_ path: String) -> String {
-            let p = path.split(separator: "/").joined(separator: "/")
-            return windows ? p.uppercased() : p
+    /// the trees merge, where two directory entries with different modes would be refused. A
+    /// copied file an earlier entry already writes with the same bytes is taken once.
+    /// - Throws: `BuildError.copySource` naming the destination when an earlier entry writes
+    ///   something else there.
+    static func merge(_ copied: [LayerEntry], into entries: [LayerEntry], windows: Bool, image: String) throws -> [LayerEntry] {
+        func plain(_ path: String) -> String { path.split(separator: "/").joined(separator: "/") }
+        func key(_ path: String) -> String { windows ? plain(path).uppercased() : plain(path) }
+        var earlier: [String: LayerEntry] = [:]
+        for e in entries { earlier[key(e.path)] = e }
+        var out = entries
+        for c in copied {
+            guard let e = earlier[key(c.path)] else { out.append(c); continue }
+            switch (e.kind, c.kind) {
+            case (.directory, .directory):
+                continue
+            case let (.file(a), .file(b)) where FileManager.default.contentsEqual(atPath: a, andPath: b):
+                continue
+            default:
+                throw BuildError.copySource(image: image, reason:
+                    "it would write \(c.path), which an earlier add or copy-from entry already writes"
+                    + (plain(e.path) != plain(c.path) ? " as \(e.path) (Windows names ignore case)" : "")
+                    + "; give this copy-from entry another dst, or drop the path from one of the entries")
+            }
         }
-        let folders = Set(entries.filter { $0.kind == .directory }.map { key($0.path) })
-        return entries + copied.filter { $0.kind != .directory || !folders.contains(key($0.path)) }
+        return out
     }
 
     private var renamesOne: Bool {

@@ -249,6 +249,34 @@ import TestSupport
         #expect(got.files == ["Mine.psm1": "mine\n", "Cache/fresh.txt": "fresh\n"])
     }
 
+    @Test func copyFromEntriesThatOverlapWithTheSameBytesMerge() async throws {
+        let dir = try TempDir()
+        defer { CacheDirectory.remove(dir.path) }
+        let layout = try await Self.fixture(dir, baseMiB: 1)
+        // The pattern finds en-US/powershell.exe.mui again, at the place the tree already put it.
+        var spec = Self.spec(source: "oci:\(layout):ltsc2022", paths: ["/Windows/System32/WindowsPowerShell"], dst: "/Windows/System32/", out: dir.file("out"))
+        spec.copyFrom.append(CopySpec(image: "oci:\(layout):ltsc2022", paths: ["/Windows/System32/**/*.mui"]))
+        let result = try await Support.build(spec, environment: ["WINIMG_CACHE_DIR": dir.file("cache")])
+        let got = try Self.tree(result, out: dir.file("out"), under: "Files/Windows/System32/")
+        #expect(got.files["en-US/nltest.exe.mui"] == "nltest mui\n")
+        #expect(got.files["WindowsPowerShell/v1.0/en-US/powershell.exe.mui"] == "powershell mui\n")
+    }
+
+    @Test func copyFromEntriesWritingDifferentFilesToOnePathFail() async throws {
+        let dir = try TempDir()
+        defer { CacheDirectory.remove(dir.path) }
+        let layout = try await Self.fixture(dir, baseMiB: 1)
+        var spec = Self.spec(source: "oci:\(layout):ltsc2022", paths: ["/Windows/System32/nltest.exe"], dst: "/bin/tool.exe", out: dir.file("out"))
+        spec.copyFrom.append(CopySpec(image: "oci:\(layout):ltsc2022", paths: ["/Windows/System32/ntdsapi.dll"], destination: "/BIN/Tool.exe"))
+        do {
+            _ = try await Support.build(spec, environment: ["WINIMG_CACHE_DIR": dir.file("cache")])
+            Issue.record("two files on one path were accepted")
+        } catch let e as BuildError {
+            #expect(e.description.contains("/BIN/Tool.exe") && e.description.contains("/bin/tool.exe") && e.description.contains("another dst"), "\(e)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("out")))
+    }
+
     @Test func aLinuxTreeKeepsItsSymlinksAndEmptyFolders() async throws {
         let dir = try TempDir()
         defer { CacheDirectory.remove(dir.path) }
