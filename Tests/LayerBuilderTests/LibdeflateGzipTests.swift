@@ -4,16 +4,7 @@ import Testing
 
 /// Compresses `input` with `LibdeflateGzipWriter`, feeding it in `chunk`-sized writes.
 private func members(_ input: [UInt8], threads: Int, level: Int32 = 5, chunk: Int = 100_003) throws -> [UInt8] {
-    var out: [UInt8] = []
-    let writer = try LibdeflateGzipWriter(level: level, threads: threads)
-    var offset = 0
-    repeat {
-        let end = min(input.count, offset + chunk)
-        try input[offset..<end].withUnsafeBytes { bytes in try writer.write(bytes) { out += $0 } }
-        offset = end
-    } while offset < input.count
-    try writer.finish { out += $0 }
-    return out
+    try compressed(input, with: try LibdeflateGzipWriter(level: level, threads: threads), chunk: chunk)
 }
 
 private let inputs: [(name: String, bytes: [UInt8])] = {

@@ -109,3 +109,17 @@ func pseudoRandomBytes(count: Int, seed: UInt64) -> [UInt8] {
     }
     return out
 }
+
+/// Runs `input` through `compressor` in `chunk`-sized writes (odd by default, so writes never line
+/// up with block boundaries) and returns everything it emitted.
+func compressed(_ input: [UInt8], with compressor: any LayerCompressor, chunk: Int = 100_003) throws -> [UInt8] {
+    var out: [UInt8] = []
+    var offset = 0
+    repeat {
+        let end = min(input.count, offset + chunk)
+        try input[offset..<end].withUnsafeBytes { bytes in try compressor.write(bytes) { out += $0 } }
+        offset = end
+    } while offset < input.count
+    try compressor.finish { out += $0 }
+    return out
+}

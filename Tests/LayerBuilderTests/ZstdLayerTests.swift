@@ -5,16 +5,7 @@ import Testing
 
 /// Compresses `input` with `ZstdWriter`, feeding it in `chunk`-sized writes.
 private func zstd(_ input: [UInt8], threads: Int, chunk: Int = 100_003) throws -> [UInt8] {
-    var out: [UInt8] = []
-    let writer = try ZstdWriter(level: 3, threads: threads)
-    var offset = 0
-    repeat {
-        let end = min(input.count, offset + chunk)
-        try input[offset..<end].withUnsafeBytes { bytes in try writer.write(bytes) { out += $0 } }
-        offset = end
-    } while offset < input.count
-    try writer.finish { out += $0 }
-    return out
+    try compressed(input, with: try ZstdWriter(level: 3, threads: threads), chunk: chunk)
 }
 
 @Suite("zstd layers")
