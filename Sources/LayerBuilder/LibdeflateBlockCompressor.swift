@@ -97,13 +97,28 @@ final class LibdeflateBlockCompressor: BlockCompressor, @unchecked Sendable {
     /// always compressed: too few bytes for the estimate (and too little to matter).
     static func isIncompressible(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count >= 16 << 10 else { return false }
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { counts in
+        // Four histograms filled in turn: runs of equal bytes would otherwise make every increment
+        // wait for the previous one to the same counter (the count is ~15 % of a layer's CPU
+        // with one table, on data that is then only copied).
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 1024) { counts in
             counts.initialize(repeating: 0)
-            for b in bytes { counts[Int(b)] += 1 }
-            let n = Double(bytes.count)
+            let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let n = bytes.count
+            var i = 0
+            while i + 4 <= n {
+                counts[Int(p[i])] &+= 1
+                counts[256 + Int(p[i + 1])] &+= 1
+                counts[512 + Int(p[i + 2])] &+= 1
+                counts[768 + Int(p[i + 3])] &+= 1
+                i += 4
+            }
+            while i < n { counts[Int(p[i])] &+= 1; i += 1 }
             var sum = 0.0
-            for c in counts where c > 0 { sum += Double(c) * log2(Double(c)) }
-            return log2(n) - sum / n >= storeEntropy
+            for k in 0..<256 {
+                let c = Double(counts[k] + counts[256 + k] + counts[512 + k] + counts[768 + k])
+                if c > 0 { sum += c * log2(c) }
+            }
+            return log2(Double(n)) - sum / Double(n) >= storeEntropy
         }
     }
 }
