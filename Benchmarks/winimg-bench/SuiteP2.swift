@@ -11,6 +11,8 @@ struct PushRow: Codable {
     var cpuSeconds: Double
     /// Largest peak RSS over the runs (of the biggest process in the tree).
     var peakRSSKiB: Int
+    /// Each run's peak RSS, in run order.
+    var peakRSSSamplesKiB: [Int] = []
     /// From the proxy, of the median run.
     var transfer: TransferCounts
     /// Body bytes uploaded for base-layer digests (should be 0 when the bases are in the registry).
@@ -125,7 +127,8 @@ enum SuiteP2 {
         let counts = median.1
         return PushRow(contender: contender, scenario: scenario, seconds: median.0.seconds, samples: samples.map(\.0.seconds),
                        cpuSeconds: Measure.median(samples.map(\.0.cpuSeconds)),
-                       peakRSSKiB: samples.map(\.0.peakKiB).max() ?? 0, transfer: counts,
+                       peakRSSKiB: samples.map(\.0.peakKiB).max() ?? 0, peakRSSSamplesKiB: samples.map(\.0.peakKiB),
+                       transfer: counts,
                        baseLayerBytes: counts.bytesPerBlob.filter { baseDigests.contains($0.key) }.values.reduce(0, +),
                        blobsUploadedTwice: samples.flatMap { $0.1.uploadsPerBlob.filter { $0.value > 1 }.keys }.sorted(),
                        note: median.0.stdout.count < 4000 ? median.0.stdout : String(median.0.stdout.prefix(4000)))
