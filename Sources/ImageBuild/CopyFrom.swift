@@ -172,7 +172,7 @@ struct CachedFile: Codable {
 enum CacheFiles {
     static func write(_ data: Data, to path: String) throws {
         do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-            throw BuildError.unsupported("cannot write \(path): \(error.localizedDescription)")
+            throw BuildError.unsupported("cannot write \(path): \(FileProblem.reason(error))")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LayerBuilder
 import OCIModel
+import RegistryClient
 
 /// Release archives given as `add` inputs, unpacked once into the cache and reused by content.
 ///
@@ -53,7 +54,7 @@ public enum CacheDirectory {
 
     static func create(_ path: String) throws {
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw BuildError.unsupported("cannot create the cache folder \(path): \(error.localizedDescription); set WINIMG_CACHE_DIR to a writable folder")
+            throw BuildError.unsupported("cannot create the cache folder \(path): \(FileProblem.reason(error)); set WINIMG_CACHE_DIR to a writable folder")
         }
     }
 

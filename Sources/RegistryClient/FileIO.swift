@@ -62,7 +62,7 @@ enum FileOps {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw RegistryError.io(path: path, reason: "cannot create directory: \(error.localizedDescription)")
+            throw RegistryError.io(path: path, reason: "cannot create directory: \(FileProblem.reason(error))")
         }
     }
 
@@ -83,7 +83,7 @@ enum FileOps {
             try data.write(to: URL(fileURLWithPath: tmp))
         } catch {
             remove(tmp)
-            throw RegistryError.io(path: path, reason: "cannot write: \(error.localizedDescription)")
+            throw RegistryError.io(path: path, reason: "cannot write: \(FileProblem.reason(error))")
         }
         do { try rename(tmp, to: path) } catch { remove(tmp); throw error }
     }
@@ -135,7 +135,7 @@ enum FileOps {
                 try output.write(contentsOf: chunk)
             }
         } catch {
-            throw RegistryError.io(path: destination, reason: "copy failed: \(error.localizedDescription)")
+            throw RegistryError.io(path: destination, reason: "copy failed: \(FileProblem.reason(error))")
         }
         let actual = hasher.finalize()
         guard actual == digest else {
@@ -171,7 +171,7 @@ struct VerifyingFileWriter {
         try buffer.withUnsafeReadableBytes { bytes in
             hasher.update(bytes)
             do { try handle.write(contentsOf: bytes) } catch {
-                throw RegistryError.io(path: tmp, reason: "write failed: \(error.localizedDescription)")
+                throw RegistryError.io(path: tmp, reason: "write failed: \(FileProblem.reason(error))")
             }
         }
     }

@@ -62,7 +62,7 @@ struct FileRegion: AsyncSequence, Sendable {
                     throw RegistryError.io(path: region.path, reason: "cannot open for reading")
                 }
                 do { try opened.seek(toOffset: UInt64(region.offset)) } catch {
-                    throw RegistryError.io(path: region.path, reason: "cannot seek to byte \(region.offset): \(error.localizedDescription)")
+                    throw RegistryError.io(path: region.path, reason: "cannot seek to byte \(region.offset): \(FileProblem.reason(error))")
                 }
                 handle = opened
             }

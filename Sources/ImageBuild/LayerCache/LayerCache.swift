@@ -8,6 +8,7 @@ import Darwin
 import Foundation
 import LayerBuilder
 import OCIModel
+import RegistryClient
 
 /// Built layer blobs kept between builds, so an unchanged layer is neither tarred nor compressed again.
 ///
@@ -50,6 +51,11 @@ public struct LayerCache: Sendable {
     public init(directory: String, maxBytes: Int64 = LayerCache.defaultMaxBytes) throws {
         self.directory = directory
         self.maxBytes = maxBytes
+        // Foundation reports "a file is in the way" as a bare Cocoa error code; name it here.
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw LayerCacheError.unusable(directory: directory, reason: "it is a file, not a directory")
+        }
         for dir in [blobsDir, stampsDir, tmpDir] {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
                 throw LayerCacheError.unusable(directory: directory, reason: Self.reason(error))
@@ -185,10 +191,6 @@ public struct LayerCache: Sendable {
 
     static func reason(_ error: any Error) -> String {
         if let e = error as? LayerCacheError, case let .unusable(_, reason) = e { return reason }
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return ns.localizedDescription
+        return FileProblem.reason(error)
     }
 }
