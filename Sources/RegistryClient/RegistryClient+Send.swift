@@ -91,7 +91,7 @@ extension RegistryClient {
                     break
                 }
                 let note = attempt > 1 ? " (gave up after \(attempt) attempts in \(String(format: "%.1f", budget.elapsed)) s)" : ""
-                throw RegistryError.connectionFailed(method: method.rawValue, host: h, path: path, reason: "\(error)\(note)")
+                throw RegistryError.connectionFailed(method: method.rawValue, host: h, path: path, reason: "\(TransportFailure.reason(error))\(note)")
             }
 
             let code = Int(response.status.code)

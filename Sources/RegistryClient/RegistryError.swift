@@ -117,7 +117,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .tokenRequestFailed(realm, status, reason):
             return "token request to \(realm) failed" + (status.map { ": HTTP \($0)" } ?? "") + " — \(reason)"
         case let .connectionFailed(method, host, path, reason):
-            return "\(method) \(host)\(path): cannot reach registry — \(reason)"
+            return "\(method) \(host)\(path): cannot reach registry — \(reason); check the registry host and port, and that it is running and reachable from here"
         case let .untrustedCertificate(host, reason):
             return "the TLS certificate of \(host) is not trusted (\(reason)). If the registry uses a private or "
                 + "self-signed CA, pass that CA's PEM certificate with --ca-file (RegistryOptions.caFile); "

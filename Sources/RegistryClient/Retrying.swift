@@ -98,6 +98,22 @@ enum TransportFailure: Equatable {
 }
 
 extension TransportFailure {
+    /// A readable reason for a request that got no answer: the system's text for a socket error
+    /// ("connection refused") instead of NIO's description of its own error value.
+    static func reason(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if let http = error as? HTTPClientError {
+            switch http {
+            case .connectTimeout: return "connection timed out"
+            case .readTimeout: return "timed out waiting for the answer"
+            case .remoteConnectionClosed: return "the server closed the connection"
+            default: break
+            }
+        }
+        if String(describing: type(of: error)) == "NIOConnectionError" { return "connection refused" }
+        return "\(error)"
+    }
+
     /// A readable reason for an untrusted certificate; BoringSSL's own text is a raw error stack.
     static func certificateReason(_ error: any Error) -> String {
         if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname || extra == .serverHostnameImpossibleToMatch {
