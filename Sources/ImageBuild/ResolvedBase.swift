@@ -60,7 +60,7 @@ public struct BaseResolver: Sendable {
         var entryPlatform: Platform?
         // Follow indexes (nested ones too, as in some layouts) down to the image for this platform.
         for _ in 0..<4 where MediaType.isIndex(fetched.mediaType) {
-            let index = try ImageIndex(data: fetched.bytes)
+            let index = try Self.parsing("index", base: location.description, platform: platform) { try ImageIndex(data: fetched.bytes) }
             let entry = try Self.choose(from: try index.manifests, for: platform, base: location.description)
             entryPlatform = entry.platform ?? entryPlatform
             fetched = try await source.manifest(entry.digest.description)
@@ -70,11 +70,11 @@ public struct BaseResolver: Sendable {
             throw BuildError.baseMismatch(base: location.description, platform: platform.description,
                                           reason: "it is not an image manifest (media type \(fetched.mediaType))")
         }
-        let manifest = try ImageManifest(data: fetched.bytes)
+        let manifest = try Self.parsing("manifest", base: location.description, platform: platform) { try ImageManifest(data: fetched.bytes) }
         let configDescriptor = try manifest.config
         let configData = try await source.blobData(configDescriptor.digest, maxSize: Self.maxConfigSize)
         try Self.requireSize(configData.count, of: configDescriptor, what: "config", base: location.description)
-        let config = try ImageConfig(data: configData)
+        let config = try Self.parsing("config", base: location.description, platform: platform) { try ImageConfig(data: configData) }
         try Self.check(config: config, against: platform, base: location.description)
 
         let pinned: String
@@ -91,6 +91,15 @@ public struct BaseResolver: Sendable {
 
     /// A descriptor's size is part of what it promises (image-spec descriptor.md): content whose
     /// length differs is refused even when its digest matches.
+    /// Parses one of the base's documents, naming the base and the document when it is malformed
+    /// (the model's own error knows neither).
+    static func parsing<T>(_ what: String, base: String, platform: PlatformSpec, _ parse: () throws -> T) throws -> T {
+        do { return try parse() } catch let e as OCIModelError {
+            throw BuildError.baseMismatch(base: base, platform: platform.description,
+                                          reason: "its \(what) is malformed (\(e)); copy the base again or use another one")
+        }
+    }
+
     static func requireSize(_ actual: Int, of descriptor: Descriptor, what: String, base: String) throws {
         guard Int64(actual) != descriptor.size else { return }
         throw RegistryError.sizeMismatch(expected: descriptor.size, actual: Int64(actual),
@@ -137,7 +146,7 @@ public struct BaseResolver: Sendable {
     /// Windows the same build, since a Windows node only runs images of its own build.
     static func check(config: ImageConfig, against platform: PlatformSpec, base: String) throws {
         guard config.os == platform.os else {
-            throw BuildError.baseMismatch(base: base, platform: platform.description, reason: "its config says os \(config.os)")
+            throw BuildError.baseMismatch(base: base, platform: platform.description, reason: "its config says os \(config.os); use a \(platform.os) base for this platform")
         }
         guard config.architecture == platform.architecture else {
             throw BuildError.baseMismatch(base: base, platform: platform.description,

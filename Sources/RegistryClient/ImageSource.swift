@@ -114,7 +114,7 @@ public struct OCILayoutSource: ImageSource {
 
     public func fetchBlob(_ d: Digest, to path: String) async throws {
         guard layout.hasBlob(d) else {
-            throw RegistryError.io(path: layout.blobPath(d), reason: "blob \(d) is missing from the layout")
+            throw RegistryError.io(path: layout.blobPath(d), reason: "blob \(d) is missing from the layout; the copy is incomplete — copy the image again (e.g. skopeo copy --all)")
         }
         try FileOps.placeVerified(from: layout.blobPath(d), to: path, digest: d)
     }

@@ -19,7 +19,7 @@ public struct OCILayout: Sendable {
     /// - Throws: `RegistryError.notALayout` when `oci-layout` or `index.json` is missing.
     public func index() throws -> Data {
         guard FileOps.isDirectory(root) else {
-            throw RegistryError.notALayout(path: root, reason: "no such directory")
+            throw RegistryError.notALayout(path: root, reason: "no such directory; check the path after oci:")
         }
         guard FileOps.exists(root + "/oci-layout") else {
             throw RegistryError.notALayout(path: root, reason: "the oci-layout file is missing")
@@ -41,7 +41,7 @@ public struct OCILayout: Sendable {
         let path = blobPath(d)
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               let size = (attributes[.size] as? NSNumber)?.int64Value else {
-            throw RegistryError.io(path: path, reason: "blob \(d) is missing from the layout")
+            throw RegistryError.io(path: path, reason: "blob \(d) is missing from the layout; the copy is incomplete — copy the image again (e.g. skopeo copy --all)")
         }
         guard size <= maxSize else { throw RegistryError.tooLarge(limit: maxSize, context: "blob \(d) (\(size) bytes)") }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -59,7 +59,7 @@ public struct OCILayout: Sendable {
         do {
             return try JSONDecoder().decode(Index.self, from: data).manifests ?? []
         } catch {
-            throw RegistryError.notALayout(path: root, reason: "index.json is malformed: \(error)")
+            throw RegistryError.notALayout(path: root, reason: "index.json is malformed (\(Self.jsonProblem(error))); copy the layout again, e.g. with skopeo copy --all")
         }
     }
 

@@ -81,7 +81,7 @@ extension OCILayoutSource {
     public func streamBlob(_ d: Digest, consume: @escaping @Sendable ([UInt8]) async throws -> Bool) async throws -> BlobStreamEnd {
         let path = layout.blobPath(d)
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw RegistryError.io(path: path, reason: "blob \(d) is missing from the layout")
+            throw RegistryError.io(path: path, reason: "blob \(d) is missing from the layout; the copy is incomplete — copy the image again (e.g. skopeo copy --all)")
         }
         defer { try? handle.close() }
         var verifier = try StreamVerifier(expected: d)
