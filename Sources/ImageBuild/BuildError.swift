@@ -31,9 +31,10 @@ public enum BuildError: Error, Sendable, CustomStringConvertible, Equatable {
         case .noDestination:
             return "no destination; add -t REGISTRY/REPO:TAG or -t oci:DIR[:TAG] (or 'tags:' in the spec file)"
         case let .duplicatePlatform(p):
-            return "platform \(p) is listed twice; each platform may appear once (a Windows release is one platform whatever name it is written with)"
+            let why = p.hasPrefix("windows") ? " (a Windows release is one platform whatever name it is written with)" : ""
+            return "platform \(p) is listed twice; each platform may appear once\(why), so drop one of them"
         case let .duplicateDestination(d):
-            return "destination \(d) is listed twice"
+            return "destination \(d) is listed twice; give each destination once"
         case let .noBase(platform, hint):
             return "no base image for \(platform): \(hint)"
         case let .invalidLocation(s, reason):

@@ -13,7 +13,7 @@ extension BuildSpec {
             throw BuildError.spec(file: path, line: nil, message: "cannot read the spec file; check the path given to -f")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw BuildError.spec(file: path, line: nil, message: "the spec file is not UTF-8 text")
+            throw BuildError.spec(file: path, line: nil, message: "the spec file is not UTF-8 text; save it as UTF-8")
         }
         var spec = try parse(yaml: text, file: path)
         spec.baseDirectory = (path as NSString).deletingLastPathComponent.isEmpty

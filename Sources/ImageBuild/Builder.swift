@@ -154,7 +154,7 @@ public struct Builder: Sendable {
             case let .layout(dir, tag):
                 s = try await LayoutPublisher(directory: dir, tag: tag ?? "latest").publish(publication, events: events)
             case .scratch:
-                throw BuildError.invalidLocation("scratch", reason: "scratch cannot be a destination")
+                throw BuildError.invalidLocation("scratch", reason: "scratch cannot be a destination; give -t REGISTRY/REPO:TAG or -t oci:DIR[:TAG]")
             }
             if s.upToDate { upToDate.append(dest.description) }
             stats.add(s)

@@ -40,7 +40,10 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
 
     private static func reference(_ s: String, original: String) throws -> ImageReference {
         do { return try ImageReference(parsing: s) } catch let e as OCIModelError {
-            throw BuildError.invalidLocation(original, reason: "\(e); use a registry reference (host/repo:tag), oci:DIR[:TAG] or scratch")
+            // The location already quotes the text; keep only the reason, not a second "invalid … 'X'".
+            var why = e.description
+            if case let .invalidReference(_, reason) = e { why = reason }
+            throw BuildError.invalidLocation(original, reason: "\(why); use a registry reference (host/repo:tag), oci:DIR[:TAG] or scratch")
         }
     }
 

@@ -19,6 +19,8 @@ public enum CheckError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(file) is not a node list: \(reason); create it with 'kubectl get nodes -o json > \(file)'"
         case let .nodeWithoutBuild(node):
             return "Windows node \(node) has no label node.kubernetes.io/windows-build and its status.nodeInfo names no known build; label it (kubectl label node \(node) node.kubernetes.io/windows-build=10.0.20348) or pass --host instead"
+        case let .unsupportedDocument(ref, mediaType) where ref == "scratch":
+            return "scratch is the empty image (\(mediaType.isEmpty ? "nothing to inspect" : mediaType)), not an image index or image manifest; give a reference to an image"
         case let .unsupportedDocument(ref, mediaType):
             return "\(ref) is a \(mediaType.isEmpty ? "document without a media type" : mediaType), not an image index or image manifest; give a reference to an image"
         case .noHosts:

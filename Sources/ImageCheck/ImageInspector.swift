@@ -21,7 +21,7 @@ public struct ImageInspector: Sendable {
     public static func open(_ location: ImageLocation, pool: RegistryPool) async throws -> (ImageInspector, String) {
         switch location {
         case .scratch:
-            throw CheckError.unsupportedDocument("scratch", mediaType: "the empty image (nothing to inspect)")
+            throw CheckError.unsupportedDocument("scratch", mediaType: "")
         case let .layout(dir, tag):
             let layout = OCILayout(root: dir)
             let reference = try tag ?? layout.resolve(tag: nil).digest.description

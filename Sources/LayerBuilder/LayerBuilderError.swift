@@ -80,7 +80,7 @@ public enum LayerBuilderError: Error, Equatable, Sendable, CustomStringConvertib
         case let .truncatedArchive(path, reason):
             return "'\(path)' is truncated: \(reason); the download or copy was probably cut short"
         case let .libarchive(path, message):
-            return "libarchive could not read '\(path)': \(message)"
+            return "cannot read '\(path)' as an archive: \(message); check it is a complete, undamaged zip, tar, tar.gz, tar.xz or tar.zst file"
         case let .unsafeArchiveEntry(archive, entry, reason):
             return "refusing archive '\(archive)': entry '\(entry)': \(reason); repack the archive without it"
         case let .archiveLimit(archive, reason):

@@ -78,7 +78,12 @@ import Testing
 
     @Test(arguments: ["oci:", "oci::tag", "Registry.example.com/UPPER:tag", "host/repo:bad tag"])
     func badLocations(text: String) {
-        #expect(throws: BuildError.self) { try ImageLocation(parsing: text) }
+        let error = #expect(throws: BuildError.self) { try ImageLocation(parsing: text) }
+        let message = error.map { "\($0)" } ?? ""
+        // The text is quoted once, with one "invalid …" prefix, then the fix.
+        #expect(message.components(separatedBy: "'\(text)'").count == 2, "\(message)")
+        #expect(!message.contains("invalid image reference"), "\(message)")
+        #expect(message.contains("oci:"), "\(message)")
     }
 }
 

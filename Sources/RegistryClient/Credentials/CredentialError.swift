@@ -23,7 +23,7 @@ public enum CredentialError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case let .unreadableConfig(path, reason):
-            return "cannot read the registry credentials file \(path): \(reason)"
+            return "cannot read the registry credentials file \(path): \(reason); fix the --authfile path (or DOCKER_CONFIG / REGISTRY_AUTH_FILE)"
         case let .malformedConfig(path, reason):
             return "the registry credentials file \(path) is malformed (\(reason)); fix it or point DOCKER_CONFIG / --authfile elsewhere"
         case let .malformedAuth(key, reason):
@@ -31,11 +31,11 @@ public enum CredentialError: Error, Sendable, Equatable, CustomStringConvertible
         case let .helperNotFound(helper, searched):
             return "credential helper docker-credential-\(helper) is configured but not installed (searched PATH: \(searched)); install it or remove it from credHelpers/credsStore in the docker config"
         case let .invalidHelperName(name):
-            return "credential helper name \"\(name)\" in the docker config is not a plain name (docker-credential-NAME)"
+            return "credential helper name \"\(name)\" in the docker config is not a plain name (docker-credential-NAME); fix credHelpers/credsStore in the docker config"
         case let .helperFailed(helper, server, status):
             return "credential helper docker-credential-\(helper) failed for \(server) (exit status \(status)); run `echo \(server) | docker-credential-\(helper) get` to see its message"
         case let .helperTimedOut(helper, server, seconds):
-            return "credential helper docker-credential-\(helper) did not answer for \(server) within \(Int(seconds)) s; it may be waiting for an unlock prompt"
+            return "credential helper docker-credential-\(helper) did not answer for \(server) within \(Int(seconds)) s; it may be waiting for an unlock prompt: unlock it and retry"
         case let .helperInvalidOutput(helper, server):
             return "credential helper docker-credential-\(helper) printed no usable credentials for \(server) (expected JSON with Username and Secret)"
         case let .incompleteEnvironment(present, missing):
