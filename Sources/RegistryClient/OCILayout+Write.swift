@@ -45,7 +45,11 @@ public final class OCILayoutWriter: @unchecked Sendable {
         } else {
             workDir = root + FileOps.tempMarker()
             staged = true
-            try FileOps.createDirectory(workDir)
+            // Name the directory the user gave, not the temporary one it is staged in.
+            do { try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true) } catch {
+                throw RegistryError.io(path: root, reason: "cannot create the layout directory: \(FileProblem.reason(error)); "
+                    + "check that its parent directory exists and is writable")
+            }
         }
         try FileOps.createDirectory(workDir + "/blobs/sha256")
     }
