@@ -45,7 +45,7 @@ public enum IndexError: Error, Sendable, CustomStringConvertible, Equatable {
         case let .invalidAnnotation(text):
             return "invalid --annotation '\(text)': write KEY=VALUE, e.g. --annotation org.opencontainers.image.version=1.0"
         case let .configUnreadable(image, reason):
-            return "cannot read the config of \(image): \(reason)"
+            return "cannot read the config of \(image): \(reason); rebuild or copy the image again, or leave it out of the index"
         }
     }
 }
