@@ -14,7 +14,8 @@ public enum OCIModelError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidReference(s, reason): return "invalid image reference '\(s)': \(reason)"
         case let .invalidPlatform(s, reason): return "invalid platform '\(s)': \(reason)"
         case let .unknownRelease(s):
-            return "unknown Windows release '\(s)'; use a name (ltsc2019, ltsc2022, ltsc2025, 1809, 1903, 1909, 2004, 20H2, 23H2), a build number (20348) or a full version (10.0.20348.2700); 'winimg versions' lists them"
+            // The same list and wording as `PlatformSpec`, from the release table, so they cannot drift.
+            return "unknown Windows release '\(s)'; use one of \(WindowsRelease.all.map(\.name).joined(separator: ", ")), a build number (20348) or a full version (10.0.20348.2700); 'winimg versions' lists the releases"
         case let .invalidJSON(s): return "invalid JSON: \(s)"
         case let .invalidDocument(s): return s
         }
