@@ -104,7 +104,8 @@ public struct OCILayoutSource: ImageSource {
         }
         let mediaType = try RegistryClient.manifestMediaType(
             contentType: descriptor.mediaType.isEmpty ? nil : descriptor.mediaType, body: bytes,
-            describe: { RegistryError.notALayout(path: layout.root, reason: "manifest \(descriptor.digest): \($0)") })
+            declaredBy: "the index.json mediaType",
+            describe: { RegistryError.notALayout(path: layout.root, reason: "manifest \(descriptor.digest): \($0); fix the entry in index.json or copy the image again") })
         return FetchedManifest(bytes: bytes, mediaType: mediaType, digest: descriptor.digest)
     }
 

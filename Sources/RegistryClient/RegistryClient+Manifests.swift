@@ -140,7 +140,9 @@ extension RegistryClient {
     /// The manifest's media type from the header and the body's own `mediaType` (which wins when the
     /// header is generic). A disagreement between two specific types is an error: the spec says clients
     /// should reject it, and a wrong type would make us parse the wrong schema.
-    static func manifestMediaType(contentType: String?, body: Data,
+    /// `declaredBy` names where `contentType` came from, for the message ("Content-Type" for a
+    /// registry, the index.json entry for a layout).
+    static func manifestMediaType(contentType: String?, body: Data, declaredBy: String = "Content-Type",
                                   describe: (String) -> RegistryError) throws -> String {
         struct Probe: Decodable { var mediaType: String? }
         let bodyType = (try? JSONDecoder().decode(Probe.self, from: body))?.mediaType
@@ -149,7 +151,7 @@ extension RegistryClient {
         switch (headerType, bodyType) {
         case let (header?, body?) where !generic.contains(header):
             guard header == body else {
-                throw describe("Content-Type \(header) differs from the manifest's mediaType \(body)")
+                throw describe("\(declaredBy) \(header) differs from the manifest's mediaType \(body)")
             }
             return body
         case let (_, body?):
@@ -157,7 +159,7 @@ extension RegistryClient {
         case let (header?, nil) where !generic.contains(header):
             return header
         default:
-            throw describe("cannot tell the manifest type: no specific Content-Type and no mediaType in the body")
+            throw describe("cannot tell the manifest type: no specific \(declaredBy) and no mediaType in the body")
         }
     }
 }
