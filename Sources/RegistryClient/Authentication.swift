@@ -144,7 +144,7 @@ extension RegistryClient {
         let scopeText = scope.map { " (scope \($0))" } ?? ""
         let login = "run `docker login \(host)` or pass --username/--password-stdin"
         if status == 403 {
-            return "access denied\(scopeText): the credentials for \(host) lack this permission"
+            return "access denied\(scopeText): the credentials for \(host) lack this permission; grant it to the account, or \(login) as one that has it"
         }
         switch try? await resolvedCredential() {
         case nil:

@@ -64,6 +64,11 @@ struct RetryBehaviourTests {
             try await seed(registry)
             let error = await #expect(throws: RegistryError.self) { try await operation.run(client) }
             if operation != .headBlob { #expect(error?.status == status) }   // HEAD bodies carry no code
+            if status == 403 {
+                // A refusal says what is missing and how to get past it.
+                #expect(error?.description.contains("lack this permission; grant it to the account, or run `docker login") == true,
+                        "\(String(describing: error))")
+            }
             #expect(proxy.count(operation.method, operation.path) == 1)
         }
     }
