@@ -121,16 +121,23 @@ public actor RegistryClient {
 
     /// Fails early, with the path in the message, when the CA file cannot be used; otherwise every
     /// HTTPS request would fail with a generic TLS error.
+    static let caFileHint = "give --ca-file a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)"
+
     static func checkCAFile(_ path: String?) throws {
         guard let path else { return }
         let certificates: [NIOSSLCertificate]
         do {
             certificates = try NIOSSLCertificate.fromPEMFile(path)
         } catch {
-            throw RegistryError.io(path: path, reason: "cannot read the CA file (expected PEM certificates): \(error)")
+            // NIOSSL's error is a bare case name (failedToLoadCertificate); say what is wrong instead.
+            var isDirectory: ObjCBool = false
+            let what = !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) ? "no such file"
+                : isDirectory.boolValue ? "it is a directory"
+                : "it holds no readable PEM certificate"
+            throw RegistryError.io(path: path, reason: "cannot read the CA file: \(what); \(Self.caFileHint)")
         }
         guard !certificates.isEmpty else {
-            throw RegistryError.io(path: path, reason: "the CA file holds no PEM certificate")
+            throw RegistryError.io(path: path, reason: "the CA file holds no PEM certificate; \(Self.caFileHint)")
         }
     }
 

@@ -73,6 +73,8 @@ struct TLSRegistryTests {
                 }
                 #expect(reported == path)
                 #expect(reason.contains("CA file"))
+                #expect(reason.contains(path == notPEM ? "no readable PEM certificate" : "no such file"), "\(reason)")
+                #expect(reason.contains("give --ca-file a PEM file"), "\(reason)")
                 try await client.shutdown()
             }
         }
