@@ -27,7 +27,7 @@ public struct BuildPlan: Sendable {
 
         var seenDest = Set<String>()
         destinations = try spec.tags.map { text in
-            let loc = try ImageLocation(parsing: text, relativeTo: spec.baseDirectory)
+            let loc = try ImageLocation(parsing: text, relativeTo: spec.baseDirectory, destination: true)
             if case .scratch = loc { throw BuildError.invalidLocation(text, reason: "scratch cannot be a destination; give -t REGISTRY/REPO:TAG or -t oci:DIR[:TAG]") }
             if case let .registry(ref) = loc, ref.digest != nil {
                 throw BuildError.invalidLocation(text, reason: "a destination needs a tag, not a digest (the digest is computed from the content)")

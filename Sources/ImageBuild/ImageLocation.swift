@@ -11,8 +11,9 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     case scratch
 
     /// Parses `scratch`, `oci:DIR[:TAG]` or a registry reference. Relative layout directories are
-    /// resolved against `relativeTo`.
-    public init(parsing text: String, relativeTo base: String = ".") throws {
+    /// resolved against `relativeTo`. `destination`: the text names where an image goes, so a
+    /// hint never suggests `scratch` (which only a source can be).
+    public init(parsing text: String, relativeTo base: String = ".", destination: Bool = false) throws {
         if text == "scratch" {
             self = .scratch
         } else if text.hasPrefix("oci:") {
@@ -32,18 +33,20 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
             let dir = rest.hasPrefix("/") ? rest : (base as NSString).appendingPathComponent(rest)
             self = .layout(directory: Self.absolute(dir), tag: tag)
         } else if text.hasPrefix("docker://") {
-            self = .registry(try Self.reference(String(text.dropFirst(9)), original: text))
+            self = .registry(try Self.reference(String(text.dropFirst(9)), original: text, destination: destination))
         } else {
-            self = .registry(try Self.reference(text, original: text))
+            self = .registry(try Self.reference(text, original: text, destination: destination))
         }
     }
 
-    private static func reference(_ s: String, original: String) throws -> ImageReference {
+    private static func reference(_ s: String, original: String, destination: Bool) throws -> ImageReference {
         do { return try ImageReference(parsing: s) } catch let e as OCIModelError {
             // The location already quotes the text; keep only the reason, not a second "invalid … 'X'".
             var why = e.description
             if case let .invalidReference(_, reason) = e { why = reason }
-            throw BuildError.invalidLocation(original, reason: "\(why); use a registry reference (host/repo:tag), oci:DIR[:TAG] or scratch")
+            let forms = destination ? "a registry reference (host/repo:tag) or oci:DIR[:TAG]"
+                : "a registry reference (host/repo:tag), oci:DIR[:TAG] or scratch"
+            throw BuildError.invalidLocation(original, reason: "\(why); use \(forms)")
         }
     }
 

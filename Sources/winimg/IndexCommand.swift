@@ -57,7 +57,7 @@ struct IndexFlags: ParsableArguments {
     func run(mode: IndexRequest.Mode, replace: Bool) async throws {
         do {
             guard jobs >= 1 else { throw BuildError.invalidFlag("--jobs", String(jobs), hint: "use 1 or more") }
-            let target = try ImageLocation(parsing: target)
+            let target = try ImageLocation(parsing: target, destination: true)
             let parsed = try images.map { (text: $0, location: try ImageLocation(parsing: $0)) }
             let request = IndexRequest(mode: mode, target: target, images: parsed,
                                        filters: try platforms.map { try PlatformSelector(parsing: $0) },

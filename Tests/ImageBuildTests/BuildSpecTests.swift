@@ -84,6 +84,11 @@ import Testing
         #expect(message.components(separatedBy: "'\(text)'").count == 2, "\(message)")
         #expect(!message.contains("invalid image reference"), "\(message)")
         #expect(message.contains("oci:"), "\(message)")
+        if !text.hasPrefix("oci:") { #expect(message.contains("scratch"), "a source may be scratch: \(message)") }
+        // Where an image goes, scratch is no choice: the hint does not offer it.
+        let asDestination = #expect(throws: BuildError.self) { try ImageLocation(parsing: text, destination: true) }
+        let destinationMessage = asDestination.map { "\($0)" } ?? ""
+        #expect(destinationMessage.contains("oci:") && !destinationMessage.contains("scratch"), "\(destinationMessage)")
     }
 }
 
