@@ -92,8 +92,23 @@ public struct BuildPlan: Sendable {
         platforms = plans
         labels = spec.labels
         user = spec.user
+        // The runtime starts the entrypoint there: a relative directory means nothing to it
+        // (Docker's WORKDIR resolves one against the previous; a config cannot).
+        if let dir = spec.workdir, !Self.isAbsoluteDirectory(dir) {
+            throw BuildError.invalidFlag("--workdir", dir, hint: "give an absolute path: /app on Linux, C:\\app on Windows")
+        }
         workdir = spec.workdir
         insecureRegistries = spec.insecureRegistries
+    }
+}
+
+extension BuildPlan {
+    /// `/…` or `\…` (root of the current drive), or a drive letter with a separator (`C:\…`).
+    static func isAbsoluteDirectory(_ path: String) -> Bool {
+        if path.hasPrefix("/") || path.hasPrefix("\\") { return true }
+        let c = Array(path.utf8)
+        let letter = c.first.map { ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) } ?? false
+        return c.count >= 3 && letter && c[1] == 0x3a && (c[2] == 0x5c || c[2] == 0x2f)
     }
 }
 
