@@ -130,7 +130,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "size mismatch for \(context): expected \(expected) bytes, got \(actual); the descriptor and the content disagree — re-copy or rebuild the image"
         case let .tooLarge(limit, context):
             let mib = limit % (1 << 20) == 0 ? " (\(limit >> 20) MiB)" : ""
-            return "\(context) is larger than the limit of \(limit) bytes\(mib); an image this large is almost certainly malformed"
+            return "\(context) is larger than the limit of \(limit) bytes\(mib); an image this large is almost certainly malformed — check that the reference names the image you mean, or use another copy of it"
         case let .unsupportedDigest(d):
             return "cannot verify digest \(d): only sha256 is supported"
         case let .invalidHost(host, reason):
