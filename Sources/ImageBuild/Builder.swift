@@ -40,18 +40,7 @@ public struct Builder: Sendable {
     public func run() async throws -> BuildResult {
         var options = registryOptions
         options.insecureHosts.formUnion(plan.insecureRegistries)
-        let pool = RegistryPool(options: options)
-        let work = try WorkDirectory()
-        do {
-            let result = try await run(pool: pool, work: work)
-            await pool.shutdown()
-            work.remove()
-            return result
-        } catch {
-            await pool.shutdown()
-            work.remove()
-            throw error
-        }
+        return try await WorkDirectory.withPool(options: options) { pool, work in try await run(pool: pool, work: work) }
     }
 
     private func run(pool: RegistryPool, work: WorkDirectory) async throws -> BuildResult {
@@ -199,4 +188,21 @@ struct WorkDirectory: Sendable {
 
     func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
     func remove() { try? FileManager.default.removeItem(atPath: root) }
+
+    /// Runs `body` with a fresh registry pool and scratch directory, shutting the pool down and
+    /// removing the directory however it ends.
+    static func withPool<T>(options: RegistryOptions, _ body: (RegistryPool, WorkDirectory) async throws -> T) async throws -> T {
+        let pool = RegistryPool(options: options)
+        let work = try WorkDirectory()
+        do {
+            let result = try await body(pool, work)
+            await pool.shutdown()
+            work.remove()
+            return result
+        } catch {
+            await pool.shutdown()
+            work.remove()
+            throw error
+        }
+    }
 }

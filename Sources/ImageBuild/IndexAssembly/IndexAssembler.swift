@@ -19,18 +19,7 @@ public struct IndexAssembler: Sendable {
     }
 
     public func run(_ request: IndexRequest) async throws -> IndexResult {
-        let pool = RegistryPool(options: registryOptions)
-        let work = try WorkDirectory()
-        do {
-            let result = try await run(request, pool: pool, work: work)
-            await pool.shutdown()
-            work.remove()
-            return result
-        } catch {
-            await pool.shutdown()
-            work.remove()
-            throw error
-        }
+        try await WorkDirectory.withPool(options: registryOptions) { pool, work in try await run(request, pool: pool, work: work) }
     }
 
     private func run(_ request: IndexRequest, pool: RegistryPool, work: WorkDirectory) async throws -> IndexResult {
